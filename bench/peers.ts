@@ -427,6 +427,8 @@ export async function runLamella(
     const args = [
       "run",
       "-A",
+      // The same runtime flags as `deno task process` (deno.json).
+      "--v8-flags=--expose-gc",
       `${ROOT}/tasks/process.ts`,
       "--config",
       `${out}/pipeline.yaml`,

@@ -41,20 +41,24 @@ function chunkCoords(i: number, grid: number[]): number[] {
 
 /**
  * Decoded chunks are short-lived ArrayBuffers outside the V8 heap; V8 only
- * collects them after external memory grew by tens of MiB, which a small
- * container does not have. When the runtime exposes `gc` (the tasks pass
- * `--v8-flags=--expose-gc`), collect after every `everyBytes` decoded.
+ * collects them after external memory grew by tens of MiB per isolate, which
+ * a small container does not have. When the runtime exposes `gc` (the tasks
+ * pass `--v8-flags=--expose-gc`), run a young-generation collection (about a
+ * millisecond: the chunk buffers die young when few reads are in flight)
+ * after every `everyBytes` decoded, and a full one every 32 of those for
+ * anything that got promoted. Measured on the 880 MiB bench array: full
+ * collections every 8 MiB cost 0.9 s of 2.1 s; these cost nothing visible.
  */
 function collector(everyBytes: number): (bytes: number) => void {
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = (globalThis as { gc?: (options?: { type: "minor" | "major" }) => void }).gc;
   if (!gc) return () => {};
   let since = 0;
+  let minors = 0;
   return (bytes) => {
     since += bytes;
-    if (since >= everyBytes) {
-      since = 0;
-      gc();
-    }
+    if (since < everyBytes) return;
+    since = 0;
+    gc({ type: ++minors % 32 === 0 ? "major" : "minor" });
   };
 }
 

@@ -302,12 +302,18 @@ async function processArray(
     bytes: base.bytes,
   };
   const active = stages.filter((s) => !s.appliesTo || s.appliesTo(info));
-  // Collect decoded-chunk garbage well before it could crowd the budget.
-  const gcEvery = Math.min(16e6, Math.max(4e6, budget.budgetBytes / 8));
+  // Young-generation collections every 2 MB decoded per reader (see chunk_reduce.ts).
+  const gcEvery = Math.min(2e6, Math.max(5e5, budget.budgetBytes / 64));
   const total = chunkCount(arr.shape, arr.chunks);
   // A shard run reduces only its slice of the chunks (the pre-pass still reads all of them).
   const mine = shardRange(total, request.shard);
-  const inFlight = Math.max(1, plan.batchChunks);
+  // Local reads return in microseconds: two outstanding per reader keep it busy, and
+  // fewer buffers in flight die young (880 MiB bench: 139 MB peak RSS instead of 186,
+  // and faster). Remote reads need the plan's depth to hide latency.
+  const remote = /^(https?|s3):\/\//i.test(request.source);
+  const inFlight = remote
+    ? Math.max(1, plan.batchChunks)
+    : Math.min(2 * plan.workers, Math.max(1, plan.batchChunks));
   // Workers pay off once an array has a few chunks per worker and some megabytes.
   const workers = pool && plan.workers > 1 && mine.to - mine.from >= 2 * plan.workers &&
       base.bytes >= 4e6
@@ -364,7 +370,7 @@ async function processArray(
         from,
         to,
         inFlight: Math.max(1, Math.floor(inFlight / workers)),
-        gcEveryBytes: gcEvery / workers,
+        gcEveryBytes: gcEvery,
       }, (d) => {
         done[w] = d;
         progress(done.reduce((a, b) => a + b, 0));

@@ -66,9 +66,16 @@ function closingLine(stderr: string): Record<string, string> {
   );
 }
 
-/** `deno run -A tasks/process.ts ...args`, optionally under `in-cgroup MEM_MB`. */
+/** `deno run -A --v8-flags=--expose-gc tasks/process.ts ...args` (as the task runs it), optionally under `in-cgroup MEM_MB`. */
 function processArgs(args: string[], limitMib?: number): [string, string[]] {
-  const deno = [Deno.execPath(), "run", "-A", `${ROOT}tasks/process.ts`, ...args];
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--v8-flags=--expose-gc",
+    `${ROOT}tasks/process.ts`,
+    ...args,
+  ];
   return limitMib === undefined
     ? [deno[0], deno.slice(1)]
     : [TOOL, [String(limitMib), "--", ...deno]];
