@@ -15,9 +15,16 @@ import type { LimitSettings } from "./settings_env.ts";
 /**
  * Where the memory limit came from. `"cgroup"` is a cgroup limit of unknown
  * version, learnt through `process.constrainedMemory()` because Deno only lets
- * a program read `/proc` and `/sys` with `--allow-all`.
+ * a program read `/proc` and `/sys` with `--allow-all`. `"platform"` is the
+ * documented limit of a hosting platform without cgroup files (Deno Deploy).
  */
-export type MemorySource = "cgroup-v1" | "cgroup-v2" | "cgroup" | "system" | "override";
+export type MemorySource =
+  | "cgroup-v1"
+  | "cgroup-v2"
+  | "cgroup"
+  | "system"
+  | "override"
+  | "platform";
 
 /** The memory and CPU lamella may use. */
 export interface Budget {
@@ -25,6 +32,8 @@ export interface Budget {
   memoryLimitBytes: number;
   /** Where `memoryLimitBytes` came from. */
   memorySource: MemorySource;
+  /** The hosting platform whose limit applies, e.g. `"Deno Deploy"` (with `memorySource: "platform"`). */
+  platform?: string;
   /** The process's cgroup path, when it runs in one. */
   cgroupPath: string | null;
   /** Bytes lamella may hold for chunks and stage state: fraction of the limit minus the runtime's own. */
@@ -54,6 +63,48 @@ export interface EnvironmentProbe {
   constrainedMemoryBytes?: number | null;
   /** Problems met while probing. */
   warnings?: string[];
+  /** The hosting platform, when lamella runs on one without cgroup files (Deno Deploy). */
+  platform?: PlatformLimits | null;
+}
+
+/** A hosting platform's documented limits, for where no cgroup files can be read. */
+export interface PlatformLimits {
+  /** The platform's name, for the log and the report, e.g. `"Deno Deploy"`. */
+  name: string;
+  /** The platform's memory limit per isolate, in bytes. */
+  memoryLimitBytes: number;
+  /** How it was recognised, e.g. `"DENO_DEPLOYMENT_ID is set"`. */
+  detectedBy: string;
+}
+
+/**
+ * Deno Deploy's documented memory limit per isolate: 512 MB ("Applications
+ * have a maximum memory allocation of 512MB", docs.deno.com/deploy pricing and
+ * limits), taken as 512 × 10^6 bytes, the smaller reading. `MEMORY_LIMIT_MB`
+ * overrides it when the platform's figure changes.
+ */
+export const DENO_DEPLOY_MEMORY_BYTES = 512e6;
+
+/**
+ * Recognises Deno Deploy from its environment: it sets `DENO_DEPLOYMENT_ID` in
+ * every deployment. Returns `null` elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { DENO_DEPLOY_MEMORY_BYTES, detectPlatform } from "./budget.ts";
+ * console.assert(detectPlatform({ DENO_DEPLOYMENT_ID: "abc123" })?.memoryLimitBytes === DENO_DEPLOY_MEMORY_BYTES);
+ * console.assert(detectPlatform({ HOME: "/root" }) === null);
+ * ```
+ */
+export function detectPlatform(env: Record<string, string | undefined>): PlatformLimits | null {
+  if (env.DENO_DEPLOYMENT_ID?.trim()) {
+    return {
+      name: "Deno Deploy",
+      memoryLimitBytes: DENO_DEPLOY_MEMORY_BYTES,
+      detectedBy: "DENO_DEPLOYMENT_ID is set",
+    };
+  }
+  return null;
 }
 
 const MB = 1e6;
@@ -61,7 +112,7 @@ const MIB = 1024 * 1024;
 
 /**
  * Computes the budget. The memory limit is, in order: `limits.memoryLimitMb`,
- * the cgroup's tightest of `memory.max`/`memory.limit_in_bytes` and
+ * the platform's documented limit (`probe.platform`, e.g. Deno Deploy), the cgroup's tightest of `memory.max`/`memory.limit_in_bytes` and
  * `memory.high` when it is below the machine's memory, else
  * `constrainedMemoryBytes` when the cgroup files could not be read, else the
  * machine's memory. The budget is `memoryFraction` of that limit minus `rssBytes`
@@ -101,6 +152,9 @@ export function detectBudget(limits: LimitSettings, probe: EnvironmentProbe): Bu
         }: the kernel will kill lamella before it reaches its budget`,
       );
     }
+  } else if (probe.platform) {
+    memoryLimitBytes = probe.platform.memoryLimitBytes;
+    memorySource = "platform";
   } else if (cgroupLimit !== null && belowSystem(cgroupLimit, probe.systemMemoryBytes)) {
     memoryLimitBytes = cgroupLimit;
     memorySource = cgroup?.version === "v1" ? "cgroup-v1" : "cgroup-v2";
@@ -148,6 +202,7 @@ export function detectBudget(limits: LimitSettings, probe: EnvironmentProbe): Bu
   return {
     memoryLimitBytes,
     memorySource,
+    ...(probe.platform ? { platform: probe.platform.name } : {}),
     cgroupPath: cgroup?.path ?? null,
     budgetBytes,
     cpuLimit,
@@ -186,7 +241,15 @@ export type BudgetEnvironment = Omit<Budget, "warnings">;
  */
 export function budgetEnvironment(budget: Budget): BudgetEnvironment {
   const { memoryLimitBytes, memorySource, cgroupPath, budgetBytes, cpuLimit, workers } = budget;
-  return { memoryLimitBytes, memorySource, cgroupPath, budgetBytes, cpuLimit, workers };
+  return {
+    memoryLimitBytes,
+    memorySource,
+    ...(budget.platform ? { platform: budget.platform } : {}),
+    cgroupPath,
+    budgetBytes,
+    cpuLimit,
+    workers,
+  };
 }
 
 /**
@@ -232,6 +295,7 @@ export function describeBudget(budget: Budget, limits: LimitSettings): string {
     cgroup: "cgroup, via process.constrainedMemory()",
     system: "system memory",
     override: "override MEMORY_LIMIT_MB",
+    platform: `${budget.platform ?? "platform"} isolate limit`,
   }[budget.memorySource];
   const cpu = budget.cpuLimit === null ? "" : ` (CPU limit ${round(budget.cpuLimit, 2)})`;
   const workers = `${budget.workers} worker${budget.workers === 1 ? "" : "s"}`;
@@ -316,4 +380,30 @@ function constrainedMemory(): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * What {@linkcode detectBudget} needs on a platform without cgroup files or a
+ * machine to ask (Deno Deploy): the platform's limit, one core (an isolate
+ * runs on one thread; `LAMELLA_WORKERS` asks for more) and the resident memory
+ * when the runtime reports it. Reads no files.
+ *
+ * @example
+ * ```ts
+ * import { detectBudget, detectPlatform, platformProbe } from "./budget.ts";
+ * import { DEFAULT_LIMITS } from "./settings_env.ts";
+ * const probe = platformProbe(detectPlatform({ DENO_DEPLOYMENT_ID: "x" })!);
+ * const budget = detectBudget(DEFAULT_LIMITS, probe);
+ * console.assert(budget.memorySource === "platform" && budget.workers === 1);
+ * ```
+ */
+export function platformProbe(platform: PlatformLimits): EnvironmentProbe {
+  let rssBytes = 0;
+  const warnings: string[] = [];
+  try {
+    rssBytes = Deno.memoryUsage().rss;
+  } catch {
+    warnings.push(`resident memory unknown on ${platform.name}; budgeting from the limit alone`);
+  }
+  return { cgroup: null, systemMemoryBytes: 0, cores: 1, rssBytes, platform, warnings };
 }

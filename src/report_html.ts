@@ -760,6 +760,7 @@ function envSection(r: Report): string {
     cgroup: "cgroup, via process.constrainedMemory()",
     system: "system memory",
     override: "override (MEMORY_LIMIT_MB or --memory-limit-mb)",
+    platform: `the ${e.platform ?? "platform"} isolate limit`,
   }[e.memorySource] ?? e.memorySource;
   const mb = (v: unknown) => typeof v === "number" ? `${num(v)} MB` : "none";
   const rows: [string, string][] = [

@@ -58,7 +58,7 @@ const USAGE = `Usage: deno task bench [--only ${
   DEFAULT_SIZES.join(",")
 }] [--codec all|zstd|gzip] [--repeat 3] [--huge]
                        [--peer-sizes 13.6,110,879.7] [--peer-repeat 2] [--peers a,b]
-                       [--cgroup-mib 512] [--mib 64] [--kernel-repeat 5] [--dtypes a,b]
+                       [--cgroup-mib 512] [--mib 256] [--kernel-repeat 5] [--dtypes a,b]
 Exit status: 0 done; 1 a section failed; 2 a peer disagreed with lamella; 3 --compare found regressions.`;
 
 /** A peaks record with its section. */
@@ -371,7 +371,7 @@ async function main(): Promise<number> {
       "peer-repeat": { type: "string", default: "2" },
       peers: { type: "string" },
       "cgroup-mib": { type: "string", default: "512" },
-      mib: { type: "string", default: "64" },
+      mib: { type: "string", default: "256" },
       "kernel-repeat": { type: "string", default: "5" },
       dtypes: { type: "string" },
       help: { type: "boolean", short: "h" },

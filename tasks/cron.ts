@@ -1,20 +1,47 @@
 /**
  * `deno task cron`: registers one `Deno.cron` per job in the config's
- * `schedules` list; each run processes its source and stores the report in
- * Deno KV under ["reports", job, startedAt]. `--once NAME` runs one job now.
+ * `schedules` list. Each run processes its source, stores the report at the
+ * job's `report` destination (Deno KV by default; a directory or an
+ * S3-compatible bucket when configured) and records where it went in KV under
+ * `["runs", job, startedAt]`. `--once NAME` runs one job now.
  *
  * ```yaml
  * schedules:
  *   - { name: nightly-hela, cron: "0 3 * * *", source: "s3://bucket/x.zarr", config: config/pipeline.yaml }
+ *   - name: weekly
+ *     cron: "0 4 * * 1"
+ *     report: { url: "s3://reports/lamella", endpoint: "https://minio.example.org" }
  * ```
+ *
+ * On Deno Deploy (`DENO_DEPLOYMENT_ID` set) the memory limit is the
+ * platform's, nothing is written to local disk, and chunks are reduced on the
+ * main thread unless `LAMELLA_WORKERS` asks for workers and they start.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
+import {
+  detectBudget,
+  detectPlatform,
+  type EnvironmentProbe,
+  formatMiB,
+  platformProbe,
+  probeEnvironment,
+} from "../src/budget.ts";
 import { loadPipelineConfig } from "../src/config.ts";
 import { ConfigError } from "../src/errors.ts";
 import { runPipeline } from "../src/pipeline.ts";
+import { reportJson } from "../src/report.ts";
+import { renderReportHtml } from "../src/report_html.ts";
+import {
+  describeDestination,
+  parseReportTarget,
+  type ReportFile,
+  type ReportTarget,
+  type RunRecord,
+  storeReport,
+} from "../src/report_sink.ts";
 import { mergeLimits, parseLimitEnv } from "../src/settings_env.ts";
 
 /** One scheduled job. */
@@ -23,46 +50,218 @@ export interface Schedule {
   cron: string;
   source?: string;
   config?: string;
+  /** Where the report goes: `kv` (default), a directory or `file://` URL, `s3://` or `https://`. */
+  report?: ReportTarget;
 }
 
-/** Reads the `schedules` list of a pipeline file. */
-export async function loadSchedules(path: string): Promise<Schedule[]> {
+const SCHEDULE_KEYS = ["name", "cron", "source", "config", "report"];
+
+/**
+ * Reads the `schedules` list of a pipeline file, checking each job's keys and
+ * report destination (so a bad destination fails at start, not at 3 am).
+ */
+export async function loadSchedules(
+  path: string,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<Schedule[]> {
   const doc = parse(await Deno.readTextFile(path)) ?? {};
   const list = doc.schedules ?? [];
   if (!Array.isArray(list)) {
     throw new ConfigError("expected a list", { source: path, key: "schedules" });
   }
+  const names = new Set<string>();
   return list.map((s: Record<string, unknown>, i: number) => {
+    const key = `schedules[${i}]`;
     if (typeof s?.name !== "string" || typeof s?.cron !== "string") {
-      throw new ConfigError("each schedule needs a name and a cron string", {
-        source: path,
-        key: `schedules[${i}]`,
-      });
+      throw new ConfigError("each schedule needs a name and a cron string", { source: path, key });
     }
+    for (const k of Object.keys(s)) {
+      if (!SCHEDULE_KEYS.includes(k)) {
+        throw new ConfigError(`unknown key "${k}"; expected ${SCHEDULE_KEYS.join(", ")}`, {
+          source: path,
+          key,
+        });
+      }
+    }
+    if (names.has(s.name)) {
+      throw new ConfigError(`a second schedule named "${s.name}"`, { source: path, key });
+    }
+    names.add(s.name);
+    parseReportTarget(s.report, { source: path, key: `${key}.report` }, env);
     return s as unknown as Schedule;
   });
 }
 
-/** Runs one job and stores its report in KV; returns the KV key. */
-export async function runJob(
+/** What a run may take from outside instead of the process (tests pass these). */
+export interface JobOptions {
+  /** Environment variables (default `Deno.env`): limits, Deploy detection, AWS settings. */
+  env?: Record<string, string | undefined>;
+  /** Operator log (default `console.log`, each line prefixed with the job's name). */
+  log?: (line: string) => void;
+  /** Measured environment (default: the platform's, on Deploy, else probed). */
+  probe?: EnvironmentProbe;
+  /** Whether Workers can start here (default: start a tiny one and see). */
+  workersAvailable?: () => Promise<boolean>;
+}
+
+/**
+ * Runs one job, stores its report at the job's destination and records the
+ * run in KV under `["runs", job, startedAt]`; returns that record.
+ *
+ * @throws {ConfigError} for a file destination on Deno Deploy (no local disk).
+ * @throws {StoreError} when the report cannot be stored; Deno.cron retries.
+ * @example
+ * ```ts ignore
+ * import { loadSchedules, runScheduledJob } from "./cron.ts";
+ * const [job] = await loadSchedules("config/jobs.yaml");
+ * const kv = await Deno.openKv(":memory:");
+ * const record = await runScheduledJob(job, kv, "config/jobs.yaml", { env: { DENO_DEPLOYMENT_ID: "sim" } });
+ * console.log(record.destination, record.location);
+ * ```
+ */
+export async function runScheduledJob(
   job: Schedule,
   kv: Deno.Kv,
   defaultConfig: string,
-): Promise<Deno.KvKey> {
-  const config = await loadPipelineConfig(job.config ?? defaultConfig);
+  options: JobOptions = {},
+): Promise<RunRecord> {
+  const env = options.env ?? Deno.env.toObject();
+  const log = options.log ?? ((line: string) => console.log(`[${job.name}] ${line}`));
+  const configPath = job.config ?? defaultConfig;
+  const dest = parseReportTarget(job.report, {
+    source: configPath,
+    key: `schedules.${job.name}.report`,
+  }, env);
+  const platform = detectPlatform(env);
+  if (platform && dest.kind === "file") {
+    throw new ConfigError(
+      `${platform.name} has no local disk to write ${dest.dir}; use kv or an s3:// or https:// URL`,
+      { source: configPath, key: `schedules.${job.name}.report` },
+    );
+  }
+  const config = await loadPipelineConfig(configPath);
+  let limits = mergeLimits({}, parseLimitEnv(env), config.limits);
+  const probe = options.probe ?? (platform ? platformProbe(platform) : probeEnvironment());
+  log(
+    platform
+      ? `Platform: ${platform.name} (${platform.detectedBy}): memory limit ${
+        formatMiB(platform.memoryLimitBytes)
+      } from the platform${
+        limits.memoryLimitMb !== undefined ? ", overridden by MEMORY_LIMIT_MB" : ""
+      }; no local disk`
+      : "Platform: local",
+  );
+  if (detectBudget(limits, probe).workers > 1) {
+    const available = await (options.workersAvailable ?? workersAvailable)();
+    if (!available) {
+      log("Workers cannot start here: reducing chunks on the main thread");
+      limits = { ...limits, workers: 1 };
+    }
+  }
+  log(`Report to ${describeDestination(dest)}`);
+
   const report = await runPipeline({
     source: job.source ?? config.source ?? "",
     arrays: config.arrays,
     stages: config.stages.length ? config.stages : [{ name: "stats", options: {} }],
-    stagesSource: job.config ?? defaultConfig,
-    limits: mergeLimits({}, parseLimitEnv(Deno.env.toObject()), config.limits),
+    stagesSource: configPath,
+    limits,
     s3: config.s3,
-    log: (line) => console.log(`[${job.name}] ${line}`),
+    probe,
+    log,
   });
-  const key: Deno.KvKey = ["reports", job.name, report.startedAt];
-  // KV values are limited in size: store the report as JSON text.
-  await kv.set(key, JSON.stringify(report, (_k, v) => typeof v === "bigint" ? String(v) : v));
-  return key;
+
+  // Built in memory: nothing touches the disk unless the destination is a directory.
+  const json = dest.kind === "kv"
+    // KV values are limited in size: compact JSON, BigInts as decimal strings.
+    ? JSON.stringify(report, (_k, v) => typeof v === "bigint" ? String(v) : v)
+    : reportJson(report);
+  const files: ReportFile[] = [{
+    name: "report.json",
+    text: json,
+    contentType: "application/json",
+  }];
+  if (config.output.formats.includes("html")) {
+    files.push({
+      name: "report.html",
+      text: renderReportHtml(report),
+      contentType: "text/html; charset=utf-8",
+    });
+  }
+  const stored = await storeReport(dest, files, {
+    kv,
+    job: job.name,
+    startedAt: report.startedAt,
+    env,
+  });
+  const record: RunRecord = {
+    job: job.name,
+    startedAt: report.startedAt,
+    finishedAt: new Date().toISOString(),
+    seconds: report.seconds,
+    destination: dest.kind,
+    ...stored,
+    bytes: new TextEncoder().encode(json).length,
+    arrays: report.arrays.length,
+    failed: report.arrays.filter((a) => a.error).length,
+  };
+  await kv.set(["runs", job.name, report.startedAt], record);
+  log(`Stored ${stored.files.join(" and ")} at ${stored.location}`);
+  return record;
+}
+
+/**
+ * Runs one job (see {@linkcode runScheduledJob}) and returns the KV key of
+ * its report (`["reports", job, startedAt]`) when it is stored whole in KV,
+ * else the key of its run record (`["runs", job, startedAt]`).
+ */
+export async function runJob(
+  job: Schedule,
+  kv: Deno.Kv,
+  defaultConfig: string,
+  options: JobOptions = {},
+): Promise<Deno.KvKey> {
+  const record = await runScheduledJob(job, kv, defaultConfig, options);
+  return record.reportKey ?? ["runs", record.job, record.startedAt];
+}
+
+/**
+ * Whether a Worker can start here: some hosts (Deno Deploy among them) have
+ * no `Worker` or refuse to spawn one. Starts a one-line worker and waits for
+ * its message.
+ *
+ * @example
+ * ```ts ignore
+ * import { workersAvailable } from "./cron.ts";
+ * console.log(await workersAvailable() ? "workers" : "main thread only");
+ * ```
+ */
+export async function workersAvailable(timeoutMs = 10_000): Promise<boolean> {
+  if (typeof Worker !== "function") return false;
+  let url: string | undefined;
+  let worker: Worker | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    url = URL.createObjectURL(
+      new Blob(["postMessage('ready')"], { type: "application/javascript" }),
+    );
+    const w = new Worker(url, { type: "module" });
+    worker = w;
+    return await new Promise<boolean>((resolve) => {
+      w.onmessage = () => resolve(true);
+      w.onerror = (e) => {
+        e.preventDefault();
+        resolve(false);
+      };
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    worker?.terminate();
+    if (url) URL.revokeObjectURL(url);
+  }
 }
 
 /**
@@ -75,7 +274,8 @@ export function cronHandler(
   kv: Deno.Kv,
   defaultConfig: string,
   log: (line: string) => void = console.log,
-): () => Promise<Deno.KvKey | undefined> {
+  options: JobOptions = {},
+): () => Promise<RunRecord | undefined> {
   let running = false;
   return async () => {
     if (running) {
@@ -84,7 +284,10 @@ export function cronHandler(
     }
     running = true;
     try {
-      return await runJob(job, kv, defaultConfig);
+      return await runScheduledJob(job, kv, defaultConfig, options);
+    } catch (e) {
+      log(`[${job.name}] failed: ${(e as Error).message}`);
+      throw e;
     } finally {
       running = false;
     }
@@ -96,10 +299,12 @@ if (import.meta.main) {
     options: {
       config: { type: "string", default: "config/pipeline.yaml" },
       once: { type: "string" },
+      kv: { type: "string" },
     },
   });
   const schedules = await loadSchedules(values.config!);
-  const kv = await Deno.openKv();
+  // On Deploy the project's KV; locally the default database, or --kv PATH (":memory:" too).
+  const kv = await Deno.openKv(values.kv);
   if (values.once) {
     const job = schedules.find((s) => s.name === values.once);
     if (!job) {
@@ -108,8 +313,15 @@ if (import.meta.main) {
       );
       Deno.exit(1);
     }
-    console.log(`stored ${JSON.stringify(await runJob(job, kv, values.config!))}`);
-    kv.close();
+    try {
+      const record = await runScheduledJob(job, kv, values.config!);
+      console.log(`run ${JSON.stringify(record)}`);
+    } catch (e) {
+      console.error(`[${job.name}] ${(e as Error).message}`);
+      Deno.exit(1);
+    } finally {
+      kv.close();
+    }
   } else {
     if (schedules.length === 0) console.error(`${values.config} declares no schedules`);
     for (const job of schedules) {
