@@ -1,16 +1,28 @@
 /**
- * moto's S3 server (installed by tests/s3_setup.sh into data/s3test/venv) for
- * tests, with request signing checked: moto's IAM gets one user allowed
- * `s3:*`, and every S3 request must carry a valid SigV4 signature of that
- * user's key (moto answers 403 SignatureDoesNotMatch otherwise).
+ * moto's S3 server (installed by tests/s3_setup.sh into data/s3test/venv) on
+ * 127.0.0.1 for tests: open (moto's default, no signatures checked) or with
+ * request signing checked, where moto's IAM gets one user allowed `s3:*` and
+ * every S3 request must carry a valid SigV4 signature of that user's key
+ * (moto answers 403 SignatureDoesNotMatch otherwise).
  */
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PYTHON = `${ROOT}data/s3test/venv/bin/python`;
 const text = new TextDecoder();
 
+/** Starts moto on 127.0.0.1 with a free port, prints the port, stops when stdin closes. */
+const OPEN_LAUNCHER = `
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+server.stop()
+`;
+
 /** Starts moto on 127.0.0.1, creates an IAM user and key, prints "PORT KEY SECRET", stops when stdin closes. */
-const LAUNCHER = `
+const SIGNING_LAUNCHER = `
 import os, sys
 os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
 from moto.server import ThreadedMotoServer
@@ -46,19 +58,38 @@ export async function motoUnavailable(): Promise<string | null> {
   }
 }
 
-/** A running moto server that checks signatures. */
-export interface SigningMoto {
+/** A running moto server. */
+export interface Moto {
   /** `http://127.0.0.1:PORT` */
   url: string;
+  stop(): Promise<void>;
+}
+
+/** A running moto server that checks signatures, with the key it accepts. */
+export interface SigningMoto extends Moto {
   accessKeyId: string;
   secretAccessKey: string;
-  stop(): Promise<void>;
+}
+
+/** Starts moto with no signature checks; fails when it does not start within a minute. */
+export async function startMoto(): Promise<Moto> {
+  const { url, stop } = await launch(OPEN_LAUNCHER, 1);
+  return { url, stop };
 }
 
 /** Starts moto with signature checks on; fails when it does not start within a minute. */
 export async function startSigningMoto(): Promise<SigningMoto> {
+  const { url, stop, fields: [accessKeyId, secretAccessKey] } = await launch(SIGNING_LAUNCHER, 3);
+  return { url, accessKeyId, secretAccessKey, stop };
+}
+
+/** Runs a launcher script and reads its first line: the port, then `fields - 1` more words. */
+async function launch(
+  script: string,
+  fields: number,
+): Promise<Moto & { fields: string[] }> {
   const child = new Deno.Command(PYTHON, {
-    args: ["-c", LAUNCHER],
+    args: ["-c", script],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
@@ -93,10 +124,10 @@ export async function startSigningMoto(): Promise<SigningMoto> {
   } finally {
     clearTimeout(deadline);
   }
-  const [port, accessKeyId, secretAccessKey] = out.trim().split(/\s+/);
-  if (!(Number(port) > 0) || !accessKeyId || !secretAccessKey) {
+  const [port, ...rest] = out.trim().split(/\s+/);
+  if (!(Number(port) > 0) || rest.length !== fields - 1 || rest.some((w) => !w)) {
     await stop();
     throw new Error(`moto did not start: stdout "${out.trim()}", stderr ${await stderr}`);
   }
-  return { url: `http://127.0.0.1:${port}`, accessKeyId, secretAccessKey, stop };
+  return { url: `http://127.0.0.1:${port}`, stop, fields: rest };
 }

@@ -22,11 +22,10 @@ import { openS3Store, parseListObjectsV2, parseS3Url, s3BucketUrl, S3Store } fro
 import { generateSample } from "../src/sample.ts";
 import { DEFAULT_LIMITS } from "../src/settings_env.ts";
 import { FileStore, openStore } from "../src/store.ts";
+import { type Moto, motoUnavailable, startMoto } from "./_moto.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const PYTHON = `${ROOT}data/s3test/venv/bin/python`;
 const BUCKET = "lamella-test";
-const text = new TextDecoder();
 
 const PROBE: EnvironmentProbe = {
   cgroup: null,
@@ -34,86 +33,6 @@ const PROBE: EnvironmentProbe = {
   cores: 2,
   rssBytes: 64e6,
 };
-
-/** Starts moto on 127.0.0.1 with a free port, prints the port, stops when stdin closes. */
-const LAUNCHER = `
-import sys
-from moto.server import ThreadedMotoServer
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()
-print(server.get_host_and_port()[1], flush=True)
-sys.stdin.read()
-server.stop()
-`;
-
-/** Why moto cannot be used here, or null once it is installed (running tests/s3_setup.sh). */
-async function motoUnavailable(): Promise<string | null> {
-  try {
-    const setup = await new Deno.Command("bash", {
-      args: [`${ROOT}tests/s3_setup.sh`],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(300_000),
-    }).output();
-    if (setup.code === 0) return null;
-    const tail = text.decode(setup.stderr).trim().split("\n").slice(-3).join(" | ");
-    return `tests/s3_setup.sh exited ${setup.code}: ${tail}`;
-  } catch (e) {
-    return `tests/s3_setup.sh could not run: ${(e as Error).message}`;
-  }
-}
-
-interface Moto {
-  /** `http://127.0.0.1:PORT` */
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startMoto(): Promise<Moto> {
-  const child = new Deno.Command(PYTHON, {
-    args: ["-c", LAUNCHER],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const stdin = child.stdin.getWriter();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const stop = async () => {
-    await stdin.close().catch(() => {});
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }, 10_000);
-    try {
-      await child.status;
-    } finally {
-      clearTimeout(killer);
-      await lines.cancel().catch(() => {});
-      await stderr.catch(() => {});
-    }
-  };
-  let out = "";
-  const deadline = setTimeout(() => lines.cancel(), 60_000);
-  try {
-    while (!out.includes("\n")) {
-      const { value, done } = await lines.read();
-      if (done) break;
-      out += value;
-    }
-  } finally {
-    clearTimeout(deadline);
-  }
-  const port = Number(out.trim());
-  if (!Number.isInteger(port) || port <= 0) {
-    await stop();
-    throw new Error(`moto did not start: stdout "${out.trim()}", stderr ${await stderr}`);
-  }
-  return { url: `http://127.0.0.1:${port}`, stop };
-}
 
 async function put(url: string, body: BodyInit, contentType = "application/octet-stream") {
   const response = await fetch(url, {
