@@ -28,7 +28,7 @@ import { WorkerPool } from "./worker_pool.ts";
 import { shardRange } from "./shard_range.ts";
 import type { Progress } from "./progress.ts";
 import type { TraceRecorder } from "./trace.ts";
-import type { ArrayInfo, Stage } from "./stages/stage.ts";
+import type { ArrayInfo, Region, RegionReader, Stage } from "./stages/stage.ts";
 import { openStore, type Store } from "./store.ts";
 
 /** Version of the report format (and of lamella). */
@@ -300,6 +300,8 @@ async function processArray(
     shape: arr.shape,
     chunks: arr.chunks,
     bytes: base.bytes,
+    // Not in partial runs: shards must see the same info, and their budgets differ.
+    ...(request.partials ? {} : { budgetBytes: budget.budgetBytes }),
   };
   const active = stages.filter((s) => !s.appliesTo || s.appliesTo(info));
   // Young-generation collections every 2 MB decoded per reader (see chunk_reduce.ts).
@@ -411,6 +413,7 @@ async function processArray(
       info.prepass = { min: s.min, max: s.max, count: s.count };
     }
     const { states, chunks: chunksTotal } = await reduceAll(request.stages, active);
+    if (!request.partials) await readArrays(arr, active, states, info);
     if (request.partials) {
       const partial = { info, stages: active.map((s) => s.name), states, ...mine };
       const counts = { chunksTotal, chunksMissing: missing, workers };
@@ -428,6 +431,24 @@ async function processArray(
   } catch (e) {
     const message = e instanceof LamellaError ? e.message : `array ${name}: ${causeMessage(e)}`;
     return { ...planned, seconds: seconds(), error: message };
+  }
+}
+
+/** Lets the stages that read the array themselves (`Stage.readArray`) do so, one at a time. */
+async function readArrays(
+  arr: zarr.Array<zarr.DataType, Store>,
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  states: unknown[],
+  info: ArrayInfo,
+): Promise<void> {
+  const read: RegionReader = async (start, stop) => {
+    const region = await zarr.get(arr, start.map((a, d) => zarr.slice(a, stop[d])));
+    return region as unknown as Region;
+  };
+  for (let s = 0; s < stages.length; s++) {
+    const stage = stages[s];
+    if (stage.readArray) states[s] = await stage.readArray(states[s], read, info);
   }
 }
 

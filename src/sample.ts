@@ -16,6 +16,8 @@
  * recon-1/labels/groundtruth/crop1/mito/s0     v2 |u1 0 absent / 1 present / 255 unknown, gzip 5
  * recon-3/em/fibsem-float32/s0                 v3 float32, fill "NaN", zstd, a few NaNs
  * ms/spectrum                                  v3 float64 [100000], zstd, `lamella:truePeaks`
+ * ms/scans                                     v3 float32 [64, 4096] [scan, m/z] spectra,
+ *                                              chunks [16, 1024], `lamella:compounds`
  * .lamella-sample.json                         completion marker, written last
  * ```
  *
@@ -64,7 +66,7 @@ import {
  * console.assert(Number.isInteger(SAMPLE_VERSION));
  * ```
  */
-export const SAMPLE_VERSION = 1;
+export const SAMPLE_VERSION = 2;
 
 /**
  * Name of the store directory written inside the output directory.
@@ -207,6 +209,7 @@ export async function generateSample(
   await writeRecon1(out, scale);
   await writeRecon3(out, scale);
   await writeSpectrum(out);
+  await writeScans(out);
 
   await writeAtomic(
     join(root, SAMPLE_MARKER),
@@ -917,4 +920,63 @@ async function writeSpectrum(out: SampleWriter): Promise<void> {
     return data;
   });
   out.record("ms/spectrum", writer, "float64", compressor);
+}
+
+// --- ms/scans: a Zarr v3 2-D float32 [scan, m/z] matrix of spectra ---------------
+
+/**
+ * An LC-MS-like run: compounds at fixed m/z positions elute over a few scans each
+ * (Gaussian elution profiles), on a flat baseline with noise. For per-row peaks
+ * (`peaks: { axis: 1 }`).
+ */
+async function writeScans(out: SampleWriter): Promise<void> {
+  const [scans, mz] = [64, 4096];
+  const chunks = [16, 1024];
+  const rand = mulberry32(0x5eed_0005);
+  const compounds: { mz: number; sigma: number; scan: number; width: number; height: number }[] =
+    [];
+  while (compounds.length < 12) {
+    const at = Math.round(150 + (mz - 300) * rand());
+    if (compounds.some((c) => Math.abs(c.mz - at) < 60)) continue;
+    compounds.push({
+      mz: at,
+      sigma: Math.round((1.5 + 4 * rand()) * 100) / 100,
+      scan: Math.round(scans * rand() * 10) / 10,
+      width: Math.round((3 + 8 * rand()) * 10) / 10,
+      height: Math.round(30 + 300 * rand()),
+    });
+  }
+  compounds.sort((a, b) => a.mz - b.mz);
+  const writer = await createArrayV3(join(out.root, "ms/scans"), {
+    shape: [scans, mz],
+    chunks,
+    dataType: "float32",
+    compressor: { id: "zstd", level: 3 },
+    fillValue: 0,
+    dimensionNames: ["scan", "mz"],
+    attrs: {
+      "lamella:compounds": compounds,
+      "lamella:description": "compounds (m/z and sigma in samples) eluting as Gaussians " +
+        "over scans (centre scan, width) on a baseline of 10 plus noise",
+    },
+  });
+  const noiseSeed = 0x4d5b;
+  await writeArray(writer, ([cs, cm], [rows, cols]) => {
+    const data = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const scan = cs * chunks[0] + r;
+      for (let j = 0; j < cols; j++) {
+        const i = cm * chunks[1] + j;
+        let v = 10 + gaussianAt(scan * mz + i, noiseSeed);
+        for (const c of compounds) {
+          const e = (scan - c.scan) / c.width;
+          const t = (i - c.mz) / c.sigma;
+          if (Math.abs(t) < 8 && Math.abs(e) < 4) v += c.height * Math.exp(-0.5 * (e * e + t * t));
+        }
+        data[r * cols + j] = v;
+      }
+    }
+    return data;
+  });
+  out.record("ms/scans", writer, "float32", { id: "zstd", level: 3 });
 }

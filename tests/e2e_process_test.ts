@@ -36,6 +36,7 @@ Deno.test("process with no arguments generates the sample and reports correct st
     }
     const paths = report.arrays.map((a: { path: string }) => a.path).sort();
     assert.deepEqual(paths, [
+      "ms/scans",
       "ms/spectrum",
       "recon-1/em/fibsem-uint8/s0",
       "recon-1/em/fibsem-uint8/s1",
@@ -66,7 +67,9 @@ Deno.test("process with no arguments generates the sample and reports correct st
       assertClose(got.mean, want.mean, 1e-12, `${a.path} mean`);
       assertClose(got.std, want.std, 1e-9, `${a.path} std`);
     }
-    const float = report.arrays.find((a: { dtype: string }) => a.dtype === "float32");
+    const float = report.arrays.find((a: { path: string }) =>
+      a.path === "recon-3/em/fibsem-float32/s0"
+    );
     assert.ok(float.stats.nanCount > 0, "the float32 volume has NaNs");
     const s0 = report.arrays.find((a: { path: string }) => a.path.endsWith("fibsem-int16/s0"));
     assert.ok(s0.chunksMissing > 0, "all-zero chunks are absent from the store and counted");

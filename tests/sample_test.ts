@@ -203,6 +203,7 @@ Deno.test("the default sample has the OpenOrganelle-like layout and metadata", a
     ["recon-1/labels/groundtruth/crop1/mito/s0", 2, "uint8", [64, 96, 96], [64, 64, 64]],
     ["recon-3/em/fibsem-float32/s0", 3, "float32", [96, 128, 128], [32, 64, 64]],
     ["ms/spectrum", 3, "float64", [100000], [16384]],
+    ["ms/scans", 3, "float32", [64, 4096], [16, 1024]],
   ];
   assert.deepEqual(manifest.arrays.map((a) => a.path), expected.map((e) => e[0]));
   for (const [path, format, dtype, shape, chunks] of expected) {

@@ -47,12 +47,12 @@ Deno.test("process --shard 0/2 and 1/2, then merge, give the report of one proce
       assert.equal(shard.code, 0, shard.stderr);
       assert.match(
         shard.stderr,
-        new RegExp(`shard ${i}/2: 10/10 arrays reduced.*shard-${i}-of-2\\.json`),
+        new RegExp(`shard ${i}/2: 11/11 arrays reduced.*shard-${i}-of-2\\.json`),
       );
     }
     const merge = await run("merge.ts", cwd, ["--out", "merged", "s0", "s1"]);
     assert.equal(merge.code, 0, merge.stderr);
-    assert.match(merge.stderr, /10\/10 arrays merged from 2 shards; report: merged\/report\.json/);
+    assert.match(merge.stderr, /11\/11 arrays merged from 2 shards; report: merged\/report\.json/);
     assert.match(merge.stdout, /recon-2\/em\/fibsem-int16\/s0/);
     const want = JSON.parse(await Deno.readTextFile(`${cwd}/single/report.json`));
     const got = JSON.parse(await Deno.readTextFile(`${cwd}/merged/report.json`));

@@ -14,7 +14,8 @@ import {
   SCIPY_PRESET,
 } from "../peaks/params.ts";
 import { detectPeaksReference, type Peak } from "../peaks/reference.ts";
-import type { ArrayInfo, Stage } from "./stage.ts";
+import { detectPeaksWindowed, type SignalSource, windowCoreForBudget } from "../peaks/windowed.ts";
+import type { ArrayInfo, RegionReader, Stage } from "./stage.ts";
 import { validData } from "./stats.ts";
 
 /** One detected peak in report.json. */
@@ -26,11 +27,54 @@ export interface PeakResult extends Peak {
 /** Longest 1-D signal held in memory for `on: signal` (float64 samples). */
 const MAX_SIGNAL = 1 << 26;
 
+/**
+ * Bytes per sample a signal held in memory costs: the float64 signal, the WASM
+ * kernel's work space (about 46 bytes per level: rows, maxima and ridges; measured
+ * 1.2 kB per sample with the 25 default scales) and slack.
+ */
+function inMemoryBytesPerSample(params: PeakParams): number {
+  const levels = params.scales.length + (params.includeRawLevel ? 1 : 0);
+  return 16 + 48 * (levels + 4);
+}
+
+/** Per-row peaks of an N-D array in report.json (see README, "Peaks"). */
+export interface RowPeaks {
+  /** The axis the signals run along. */
+  axis: number;
+  /** Shape of the other axes; a row's number is its C-order index in this shape. */
+  rowShape: number[];
+  /** Signals searched: the product of `rowShape`. */
+  rows: number;
+  /** Rows with at least one peak (the entries of `byRow`). */
+  rowsWithPeaks: number;
+  /** Peaks over all rows. */
+  count: number;
+  /** Names of the fields of each peak in `byRow`. */
+  columns: typeof ROW_COLUMNS;
+  /** `[row, [[index, position, scale, snr, height, fwhm], ...]]` for rows with peaks, by row. */
+  byRow: [number, number[][]][];
+}
+
+/** Why a stage that reads the array itself gave no result. */
+interface Skipped {
+  skipped: string;
+}
+
+const ROW_COLUMNS = ["index", "position", "scale", "snr", "height", "fwhm"] as const;
+
+type PeaksResult = PeakResult[] | RowPeaks | Skipped | null;
+
+/**
+ * State of the stage: a 1-D signal assembled from the chunk pass, nothing (derived
+ * modes), or a result produced by `readArray` (per-row and windowed modes).
+ */
+type PeaksState =
+  | { kind: "signal"; signal: Float64Array }
+  | { kind: "derived" }
+  | { kind: "read"; result?: PeakResult[] | RowPeaks };
+
 function toFloat64(data: ChunkData): Float64Array {
-  const out = new Float64Array(data.length);
-  const src = data as unknown as ArrayLike<number | bigint>;
-  for (let i = 0; i < out.length; i++) out[i] = Number(src[i]);
-  return out;
+  return gather(data, 0, 1, data.length);
 }
 
 /** Parses the stage's options into detector parameters. */
@@ -65,10 +109,144 @@ function detect(signal: Float64Array, params: PeakParams): Peak[] {
     : detectPeaks(signal, params);
 }
 
-type SignalState = { signal: Float64Array | null };
+/** Rank-normalized axis, or undefined when it is out of range. */
+function normalAxis(axis: number, rank: number): number | undefined {
+  const a = axis < 0 ? rank + axis : axis;
+  return a >= 0 && a < rank ? a : undefined;
+}
+
+/** Values `data[base + j * step]`, j < length, as float64. */
+function gather(data: ChunkData, base: number, step: number, length: number): Float64Array {
+  const out = new Float64Array(length);
+  const src = data as unknown as ArrayLike<number | bigint>;
+  for (let j = 0; j < length; j++) out[j] = Number(src[base + j * step]);
+  return out;
+}
+
+/** How a signal of `length` samples is searched within `budget` bytes. */
+function signalPlan(
+  length: number,
+  params: PeakParams,
+  budget: number,
+  window: number | undefined,
+): { windowed: false } | { windowed: true; core: number } {
+  if (window !== undefined) return { windowed: true, core: window };
+  const fits = length <= MAX_SIGNAL && length * inMemoryBytesPerSample(params) <= budget;
+  if (fits || params.mode === "scipy") return { windowed: false };
+  // Without a budget (shard runs), windows of a few hundred MB.
+  const bytes = Number.isFinite(budget) ? budget : 512e6;
+  return { windowed: true, core: windowCoreForBudget(bytes, params) };
+}
+
+/** Peaks of one signal read piecewise (`read(from, to)`), windowed or whole. */
+async function detectSource(
+  source: SignalSource,
+  params: PeakParams,
+  plan: ReturnType<typeof signalPlan>,
+): Promise<Peak[]> {
+  if (!plan.windowed) return detect(await source.read(0, source.length), params);
+  return await detectPeaksWindowed(source, params, { core: plan.core });
+}
 
 /**
- * Builds a peaks stage from `{ on: signal | histogram | profile, snr, scales, ... }`.
+ * Per-row peaks along `axis`: the rows of one chunk-row (all chunks along the axis for
+ * one chunk range of the other axes) are read, searched and dropped before the next.
+ */
+async function rowPeaks(
+  read: RegionReader,
+  array: ArrayInfo,
+  axis: number,
+  params: PeakParams,
+  window: number | undefined,
+): Promise<RowPeaks> {
+  const { shape, chunks } = array;
+  const budget = (array.budgetBytes ?? Infinity) / 2;
+  const length = shape[axis];
+  const others = shape.map((_, d) => d).filter((d) => d !== axis);
+  const rowShape = others.map((d) => shape[d]);
+  const rows = rowShape.reduce((a, b) => a * b, 1);
+  const plan = signalPlan(length, params, budget, window);
+  const byRow: [number, number[][]][] = [];
+  let count = 0;
+  const record = (row: number, peaks: Peak[]) => {
+    if (peaks.length === 0) return;
+    count += peaks.length;
+    byRow.push([row, peaks.map((p) => ROW_COLUMNS.map((c) => p[c]))]);
+  };
+  // Row number of a position (over the other axes) in C order.
+  const rowOf = (at: number[]) => at.reduce((a, v, k) => a * rowShape[k] + v, 0);
+  const grid = others.map((d) => Math.ceil(shape[d] / chunks[d]));
+  const cells = grid.reduce((a, b) => a * b, 1);
+  const cell = others.map(() => 0);
+  for (let c = 0; c < cells && length > 0; c++) {
+    const lo = others.map((d, k) => cell[k] * chunks[d]);
+    const hi = others.map((d, k) => Math.min(shape[d], lo[k] + chunks[d]));
+    // Split the band along its first other axis when its float64 copy exceeds the budget.
+    const perSlab = hi.slice(1).reduce((a, h, k) => a * (h - lo[k + 1]), 1) * length * 16;
+    const slab = plan.windowed ? 1 : Math.max(1, Math.floor(budget / Math.max(1, perSlab)));
+    for (let s0 = lo[0] ?? 0; s0 < (hi[0] ?? 1); s0 += slab) {
+      const subLo = lo.slice();
+      const subHi = hi.slice();
+      if (others.length > 0) {
+        subLo[0] = s0;
+        subHi[0] = Math.min(hi[0], s0 + slab);
+      }
+      const extent = subHi.map((h, k) => h - subLo[k]);
+      const inBand = extent.reduce((a, b) => a * b, 1);
+      const at = subLo.slice();
+      const region = plan.windowed ? undefined : await read(
+        insertAxis(subLo, axis, 0),
+        insertAxis(subHi, axis, length),
+      );
+      for (let r = 0; r < inBand; r++) {
+        if (region) {
+          let base = 0;
+          for (let k = 0; k < others.length; k++) {
+            base += (at[k] - subLo[k]) * region.stride[others[k]];
+          }
+          const signal = gather(region.data, base, region.stride[axis], length);
+          record(rowOf(at), detect(signal, params));
+        } else {
+          const fixed = at.slice();
+          const source: SignalSource = {
+            length,
+            read: async (from, to) => {
+              const part = await read(
+                insertAxis(fixed, axis, from),
+                insertAxis(fixed.map((v) => v + 1), axis, to),
+              );
+              return gather(part.data, 0, part.stride[axis], to - from);
+            },
+          };
+          record(rowOf(at), await detectSource(source, params, plan));
+        }
+        for (let k = others.length - 1; k >= 0; k--) {
+          if (++at[k] < subHi[k]) break;
+          at[k] = subLo[k];
+        }
+      }
+    }
+    for (let k = others.length - 1; k >= 0; k--) {
+      if (++cell[k] < grid[k]) break;
+      cell[k] = 0;
+    }
+  }
+  byRow.sort((a, b) => a[0] - b[0]);
+  return { axis, rowShape, rows, rowsWithPeaks: byRow.length, count, columns: ROW_COLUMNS, byRow };
+}
+
+/** `values` with `value` inserted at position `axis`. */
+function insertAxis(values: number[], axis: number, value: number): number[] {
+  return [...values.slice(0, axis), value, ...values.slice(axis)];
+}
+
+/**
+ * Builds a peaks stage from `{ on: signal | histogram | profile, axis, snr, scales, ... }`.
+ *
+ * - `on: signal` on a 1-D array: the whole signal, or overlapping windows when it is
+ *   longer than the memory budget allows (or `window` is set); same peaks either way.
+ * - `on: signal` with `axis: N` on an N-D array: every row along axis N, one
+ *   chunk-row at a time, reported compactly by row.
  *
  * @example
  * ```ts
@@ -80,7 +258,7 @@ type SignalState = { signal: Float64Array | null };
 export function peaksStage(
   options: unknown,
   source: string,
-): Stage<SignalState, PeakResult[] | null> {
+): Stage<PeaksState, PeaksResult> {
   const o = (options ?? {}) as Record<string, unknown>;
   const fail = (message: string): never => {
     throw new ConfigError(message, { source, key: "stages.peaks" });
@@ -88,6 +266,7 @@ export function peaksStage(
   const known = [
     "on",
     "axis",
+    "window",
     "preset",
     "scales",
     "snr",
@@ -104,43 +283,85 @@ export function peaksStage(
   if (!["signal", "histogram", "profile"].includes(on)) {
     fail(`on: expected signal, histogram or profile; found ${on}`);
   }
-  if (o.axis !== undefined) fail("axis: per-row peaks of N-D arrays are not supported yet");
+  const axisOption = o.axis as number | undefined;
+  if (axisOption !== undefined) {
+    if (!Number.isInteger(axisOption)) fail(`axis: expected an integer; found ${o.axis}`);
+    if (on !== "signal") fail(`axis: only with on: signal; found on: ${on}`);
+  }
+  const window = o.window as number | undefined;
+  if (window !== undefined && !(Number.isInteger(window) && window >= 1)) {
+    fail(`window: expected a whole number of samples >= 1; found ${o.window}`);
+  }
   const params = parseParams(o, fail);
+  if (window !== undefined && params.mode === "scipy") {
+    fail("window: the scipy preset cannot run in windows (its noise window is n/20)");
+  }
   const derived = on !== "signal";
+  /** The axis to search along, or undefined for a plain 1-D signal. */
+  const rowAxis = (a: ArrayInfo) =>
+    axisOption === undefined || a.shape.length < 2
+      ? undefined
+      : normalAxis(axisOption, a.shape.length);
+  const budgetOf = (a: ArrayInfo) => a.budgetBytes ?? Infinity;
   return {
     name: "peaks",
-    appliesTo: (a: ArrayInfo) => derived || a.shape.length === 1,
+    // With an axis: arrays of 2 or more dimensions (1-D ones are a stage without axis).
+    appliesTo: (a: ArrayInfo) =>
+      derived || (axisOption === undefined ? a.shape.length === 1 : rowAxis(a) !== undefined),
     init(array) {
-      if (derived) return { signal: null };
+      if (derived) return { kind: "derived" };
+      if (rowAxis(array) !== undefined) return { kind: "read" };
+      const plan = signalPlan(array.shape[0], params, budgetOf(array), window);
+      if (plan.windowed) return { kind: "read" };
       if (array.shape[0] > MAX_SIGNAL) {
         throw new UnsupportedError(
           array.path,
-          `peaks on a ${
+          `peaks (scipy preset) on a ${
             array.shape[0]
-          }-sample signal: longer than ${MAX_SIGNAL} is not supported yet`,
+          }-sample signal: longer than ${MAX_SIGNAL} is not supported`,
         );
       }
-      return { signal: new Float64Array(array.shape[0]).fill(NaN) };
+      return { kind: "signal", signal: new Float64Array(array.shape[0]).fill(NaN) };
     },
     consume(state, chunk, array) {
-      if (!state.signal) return state;
+      if (state.kind !== "signal") return state;
       state.signal.set(toFloat64(validData(chunk, array)), chunk.coords[0] * array.chunks[0]);
       return state;
     },
     merge(a, b) {
-      if (!a.signal || !b.signal) return a;
+      if (a.kind !== "signal" || b.kind !== "signal") return a;
       for (let i = 0; i < a.signal.length; i++) {
         if (!Number.isNaN(b.signal[i])) a.signal[i] = b.signal[i];
       }
       return a;
     },
+    async readArray(state, read, array) {
+      if (state.kind !== "read") return state;
+      const axis = rowAxis(array);
+      if (axis !== undefined) {
+        return { kind: "read", result: await rowPeaks(read, array, axis, params, window) };
+      }
+      const signal: SignalSource = {
+        length: array.shape[0],
+        read: async (from, to) => toFloat64((await read([from], [to])).data),
+      };
+      const plan = signalPlan(array.shape[0], params, budgetOf(array), window);
+      return { kind: "read", result: await detectSource(signal, params, plan) };
+    },
     finalize(state) {
-      return state.signal ? detect(state.signal, params) : null;
+      if (state.kind === "signal") return detect(state.signal, params);
+      if (state.kind === "read") {
+        return state.result ??
+          {
+            skipped:
+              "per-row and windowed peaks read the array themselves, which sharded runs do not",
+          };
+      }
+      return null;
     },
     report: (peaks) => (peaks ? { peaks } : {}),
     derive: derived
-      ? (results) => {
-        // "peaks" unless a signal peaks stage already filled it; then "histogramPeaks" etc.
+      ? (results) => { // "peaks" unless a signal peaks stage already filled it; then "histogramPeaks" etc.
         const key = results.peaks === undefined ? "peaks" : `${on}Peaks`;
         if (on === "histogram") {
           const h = results.histogram as

@@ -18,7 +18,20 @@ export interface ArrayInfo {
   bytes?: number;
   /** Statistics from a first pass, when a stage asked for one. */
   prepass?: { min: number | null; max: number | null; count: number };
+  /** Memory (bytes) a stage may hold for this array; unlimited when absent. */
+  budgetBytes?: number;
 }
+
+/** Decoded values of a region of an array, as zarrita returns them. */
+export interface Region {
+  data: ChunkData;
+  shape: number[];
+  /** Element strides of `data`. */
+  stride: number[];
+}
+
+/** Reads the region `[start[d], stop[d])` of every axis `d` (it decodes the chunks it covers). */
+export type RegionReader = (start: number[], stop: number[]) => Promise<Region>;
 
 /** One decoded chunk and where it sits in the array. */
 export interface Chunk {
@@ -47,6 +60,12 @@ export interface Stage<S, R> {
   report?(result: R): Record<string, unknown>;
   /** Report keys computed from the other stages' report keys, after all finish. */
   derive?(results: Record<string, unknown>, array: ArrayInfo): Record<string, unknown>;
+  /**
+   * For a stage that reads the array itself (row by row, or in windows) rather than
+   * from the chunk pass: called once, after the chunk pass, with the merged state.
+   * Not called in partial (sharded) runs.
+   */
+  readArray?(state: S, read: RegionReader, array: ArrayInfo): Promise<S>;
   init(array: ArrayInfo): S;
   consume(state: S, chunk: Chunk, array: ArrayInfo): S;
   merge(a: S, b: S): S;
