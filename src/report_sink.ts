@@ -14,6 +14,7 @@
  * @module
  */
 import { ConfigError, StoreError } from "./errors.ts";
+import { causeText, fetchWithRetry } from "./http_retry.ts";
 import { writeFileAtomic } from "./report.ts";
 import { parseS3Url, s3BucketUrl } from "./s3.ts";
 import { type AwsCredentials, credentialsFromEnv, signRequest, uriEncodePath } from "./sigv4.ts";
@@ -346,13 +347,13 @@ async function putObject(
   credentials: AwsCredentials | undefined,
   retry: StoreContext["retry"] = {},
 ): Promise<void> {
-  const attempts = retry.attempts ?? 3;
-  const backoffMs = retry.backoffMs ?? 500;
   const body = encoder.encode(file.text);
-  let last = "";
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    // Signed afresh each attempt: a signature is valid for 15 minutes.
-    const headers = credentials
+  const unsigned = credentials ? "" : " (unsigned)";
+  // Signed afresh each attempt: a signature is valid for 15 minutes.
+  const init = async (): Promise<RequestInit> => ({
+    method: "PUT",
+    body,
+    headers: credentials
       ? await signRequest({
         method: "PUT",
         url,
@@ -361,25 +362,24 @@ async function putObject(
         region,
         credentials,
       })
-      : { "content-type": file.contentType };
-    try {
-      const response = await fetch(url, {
-        method: "PUT",
-        headers,
-        body,
-        signal: AbortSignal.timeout(60_000),
-      });
-      const reply = await response.text();
-      if (response.ok) return;
-      last = `HTTP ${response.status} ${s3ErrorCode(reply)}`.trim();
-      // Client errors (bad credentials, no bucket) do not get better by retrying.
-      if (response.status < 500 && response.status !== 429) break;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    if (attempt < attempts) await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
+      : { "content-type": file.contentType },
+  });
+  let reply;
+  try {
+    reply = await fetchWithRetry(url, init, {
+      attempts: retry.attempts ?? 3,
+      backoffMs: retry.backoffMs ?? 500,
+      timeoutMs: 60_000,
+    });
+  } catch (e) {
+    const why = e instanceof StoreError ? e.message.slice(e.path.length + 2) : causeText(e);
+    throw new StoreError(url, `PUT ${file.name} failed: ${why}${unsigned}`, { cause: e });
   }
-  throw new StoreError(url, `PUT ${file.name} failed: ${last}${credentials ? "" : " (unsigned)"}`);
+  // Client errors (bad credentials, no bucket) do not get better by retrying.
+  if (reply.status < 200 || reply.status >= 300) {
+    const code = s3ErrorCode(new TextDecoder().decode(reply.body));
+    throw new StoreError(url, `PUT ${file.name} failed: HTTP ${reply.status} ${code}${unsigned}`);
+  }
 }
 
 function s3ErrorCode(xml: string): string {

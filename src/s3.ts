@@ -13,7 +13,8 @@
  * @module
  */
 import { ConfigError, StoreError } from "./errors.ts";
-import type { RangeQuery, RetryPolicy, Store } from "./store.ts";
+import { DEFAULT_RETRY, fetchWithRetry, type Reply, type RetryPolicy } from "./http_retry.ts";
+import type { RangeQuery, Store } from "./store.ts";
 
 /** Options of {@linkcode S3Store} and {@linkcode openS3Store}. */
 export interface S3Options {
@@ -48,8 +49,6 @@ export interface ListPage {
   /** `NextContinuationToken` when `IsTruncated` is true. */
   nextToken?: string;
 }
-
-const DEFAULT_RETRY: RetryPolicy = { attempts: 4, backoffMs: 200, timeoutMs: 30_000 };
 
 /** Bucket names AWS accepts (3-63 characters of a-z 0-9 . -, letter or digit at both ends). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -220,13 +219,6 @@ export function parseListObjectsV2(xml: string): ListPage | undefined {
 /** An S3 error document's `<Code>`, e.g. `NoSuchBucket`, or "". */
 function errorCode(body: string): string {
   return elements(body, "Code")[0]?.trim() ?? "";
-}
-
-interface Reply {
-  status: number;
-  statusText: string;
-  headers: Headers;
-  body: Uint8Array;
 }
 
 /**
@@ -405,46 +397,10 @@ export class S3Store implements Store {
     return { files: [], folders: [] };
   }
 
-  /**
-   * One request with retries: 5xx, 429, network errors and timeouts are
-   * retried up to `attempts` times with exponential backoff; any other reply
-   * is returned. Each attempt, body included, is bounded by `timeoutMs`.
-   */
-  async #send(url: string, headers: Record<string, string>): Promise<Reply> {
-    const { attempts, backoffMs, timeoutMs } = this.#retry;
-    let lastError = "";
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
-      const abort = new AbortController();
-      const timer = setTimeout(
-        () => abort.abort(new DOMException("timeout", "TimeoutError")),
-        timeoutMs,
-      );
-      try {
-        const response = await fetch(url, { headers, signal: abort.signal });
-        const body = new Uint8Array(await response.arrayBuffer());
-        const reply = {
-          status: response.status,
-          statusText: response.statusText,
-          headers: response.headers,
-          body,
-        };
-        if (response.status < 500 && response.status !== 429) return reply;
-        lastError = `HTTP ${response.status} ${response.statusText}`;
-      } catch (e) {
-        lastError = abort.signal.aborted ? `timed out after ${timeoutMs} ms` : causeText(e);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    throw new StoreError(url, `${lastError} (after ${attempts} attempts)`);
+  /** One request with the store's retry policy (see {@linkcode fetchWithRetry}). */
+  #send(url: string, headers: Record<string, string>): Promise<Reply> {
+    return fetchWithRetry(url, () => ({ headers }), this.#retry);
   }
-}
-
-function causeText(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : "";
-  return cause && !msg.includes(cause) ? `${msg}: ${cause}` : msg;
 }
 
 /**

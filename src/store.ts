@@ -6,6 +6,7 @@
  * @module
  */
 import { StoreError } from "./errors.ts";
+import { DEFAULT_RETRY, fetchWithRetry, type RetryPolicy } from "./http_retry.ts";
 import { openS3Store } from "./s3.ts";
 
 /** A byte range: `length` bytes from `offset`, or the last `suffixLength` bytes. */
@@ -105,15 +106,7 @@ export class FileStore implements Store {
   }
 }
 
-/** Retry policy of {@linkcode HttpStore}. */
-export interface RetryPolicy {
-  /** Attempts per request, the first included. */
-  attempts: number;
-  /** Delay before the first retry, doubled after each. */
-  backoffMs: number;
-  /** Per-attempt timeout. */
-  timeoutMs: number;
-}
+export type { RetryPolicy } from "./http_retry.ts";
 
 /**
  * A Zarr hierarchy served over http(s): 404/403 read as absent, 5xx and
@@ -131,7 +124,7 @@ export class HttpStore implements Store {
   readonly #retry: RetryPolicy;
   constructor(url: string, retry: Partial<RetryPolicy> = {}) {
     this.location = url.replace(/\/+$/, "");
-    this.#retry = { attempts: 4, backoffMs: 200, timeoutMs: 30_000, ...retry };
+    this.#retry = { ...DEFAULT_RETRY, ...retry };
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
@@ -147,28 +140,10 @@ export class HttpStore implements Store {
 
   async #fetch(key: string, headers: Record<string, string>): Promise<Uint8Array | undefined> {
     const url = this.location + (key.startsWith("/") ? key : `/${key}`);
-    let lastError = "";
-    for (let attempt = 0; attempt < this.#retry.attempts; attempt++) {
-      if (attempt > 0) {
-        await new Promise((r) => setTimeout(r, this.#retry.backoffMs * 2 ** (attempt - 1)));
-      }
-      try {
-        const response = await fetch(url, {
-          headers,
-          signal: AbortSignal.timeout(this.#retry.timeoutMs),
-        });
-        if (response.ok) return new Uint8Array(await response.arrayBuffer());
-        await response.body?.cancel();
-        if (response.status === 404 || response.status === 403) return undefined;
-        lastError = `HTTP ${response.status} ${response.statusText}`;
-        if (response.status < 500 && response.status !== 429) break;
-      } catch (e) {
-        lastError = (e as Error).name === "TimeoutError"
-          ? `timed out after ${this.#retry.timeoutMs} ms`
-          : (e as Error).message;
-      }
-    }
-    throw new StoreError(url, `${lastError} (after ${this.#retry.attempts} attempts)`);
+    const reply = await fetchWithRetry(url, () => ({ headers }), this.#retry);
+    if (reply.status >= 200 && reply.status < 300) return reply.body;
+    if (reply.status === 404 || reply.status === 403) return undefined;
+    throw new StoreError(url, `HTTP ${reply.status} ${reply.statusText}`.trim());
   }
 }
 
