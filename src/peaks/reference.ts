@@ -197,14 +197,16 @@ function quantileType7(values: Float64Array, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-interface Ridge {
+/** A ridge being traced. */
+export interface Ridge {
   /** Positions from the top level down. */
   points: number[];
   /** Consecutive levels without a connected maximum. */
   gaps: number;
 }
 
-interface FinishedRidge {
+/** A ridge that ended (gaps) or reached the lowest level. */
+export interface FinishedRidge {
   /** Positions from the lowest level up. */
   points: number[];
   lowLevel: number;
@@ -237,47 +239,74 @@ function traceRidges(
       continue;
     }
     const win = Math.max(minWinSize, 2 * scale + 1);
-    const kept: Ridge[] = [];
-    for (const r of active) {
-      const at = r.points[r.points.length - 1];
-      let best = -1;
-      for (const p of here) {
-        if (p < at - win) continue;
-        if (p > at + win) break;
-        if (best < 0 || Math.abs(p - at) < Math.abs(best - at)) best = p;
-      }
-      if (best < 0) {
-        if (r.gaps > gapTh && scale >= 2) {
-          finished.push({
-            points: r.points.slice(0, r.points.length - r.gaps).reverse(),
-            lowLevel: level + r.gaps + 1,
-          });
-          continue;
-        }
-        r.points.push(at);
-        r.gaps++;
-      } else {
-        r.points.push(best);
-        r.gaps = 0;
-      }
-      kept.push(r);
-    }
-    // Of the ridges that reached the same maximum keep the longest (first on ties).
-    const winner = new Map<number, Ridge>();
-    for (const r of kept) {
-      const at = r.points[r.points.length - 1];
-      const other = winner.get(at);
-      if (other === undefined || r.points.length > other.points.length) winner.set(at, r);
-    }
-    active = kept.filter((r) => winner.get(r.points[r.points.length - 1]) === r);
-    if (scale >= 2) {
-      for (const p of here) {
-        if (!winner.has(p)) active.push({ points: [p], gaps: 0 });
-      }
-    }
+    active = traceLevel(active, here, scale, level, win, gapTh, finished);
   }
   const survivors = active.map((r) => ({ points: r.points.slice().reverse(), lowLevel: 0 }));
   return survivors.concat(finished);
+}
+
+/**
+ * One level of ridge tracing: each active ridge moves to the nearest maximum of
+ * `here` (sorted) within `win` of its end, or takes a gap (and ends after more
+ * than `gapTh` in a row, into `finished`); of ridges reaching the same maximum
+ * the longest stays (first on ties); unclaimed maxima start ridges from scale 2.
+ * Returns the ridges still active.
+ */
+export function traceLevel(
+  active: Ridge[],
+  here: number[],
+  scale: number,
+  level: number,
+  win: number,
+  gapTh: number,
+  finished: FinishedRidge[],
+): Ridge[] {
+  const kept: Ridge[] = [];
+  for (const r of active) {
+    const at = r.points[r.points.length - 1];
+    // The nearest maximum within the window, the lower one on ties.
+    let lo = 0;
+    let hi = here.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (here[mid] < at - win) lo = mid + 1;
+      else hi = mid;
+    }
+    let best = -1;
+    for (let q = lo; q < here.length; q++) {
+      const p = here[q];
+      if (p > at + win) break;
+      if (best < 0 || Math.abs(p - at) < Math.abs(best - at)) best = p;
+    }
+    if (best < 0) {
+      if (r.gaps > gapTh && scale >= 2) {
+        finished.push({
+          points: r.points.slice(0, r.points.length - r.gaps).reverse(),
+          lowLevel: level + r.gaps + 1,
+        });
+        continue;
+      }
+      r.points.push(at);
+      r.gaps++;
+    } else {
+      r.points.push(best);
+      r.gaps = 0;
+    }
+    kept.push(r);
+  }
+  const winner = new Map<number, Ridge>();
+  for (const r of kept) {
+    const at = r.points[r.points.length - 1];
+    const other = winner.get(at);
+    if (other === undefined || r.points.length > other.points.length) winner.set(at, r);
+  }
+  const next = kept.filter((r) => winner.get(r.points[r.points.length - 1]) === r);
+  if (scale >= 2) {
+    for (const p of here) {
+      if (!winner.has(p)) next.push({ points: [p], gaps: 0 });
+    }
+  }
+  return next;
 }
 
 /** Full width at half height above the local minimum within +-3 scale samples. */

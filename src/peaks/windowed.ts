@@ -29,7 +29,13 @@
  * @module
  */
 import { type PeakParams, validatePeakParams } from "./params.ts";
-import { mexicanHatTaps, type Peak } from "./reference.ts";
+import {
+  type FinishedRidge,
+  mexicanHatTaps,
+  type Peak,
+  type Ridge,
+  traceLevel,
+} from "./reference.ts";
 
 /** A 1-D signal read piecewise: raw samples `[from, to)` as float64 (NaN kept). */
 export interface SignalSource {
@@ -303,16 +309,6 @@ function quantileType7(values: Float64Array, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-interface Ridge {
-  points: number[];
-  gaps: number;
-}
-
-interface FinishedRidge {
-  points: number[];
-  lowLevel: number;
-}
-
 /**
  * The reference's `traceRidges`, except that "no ridge is alive" is the whole
  * signal's state (`restart[level]`), not the window's. Also reports, per level, whether
@@ -349,52 +345,7 @@ function traceRidges(
       aliveInCore[level] = inCore();
       continue;
     }
-    const win = lv.traceWin[level];
-    const kept: Ridge[] = [];
-    for (const r of active) {
-      const at = r.points[r.points.length - 1];
-      let best = -1;
-      // The reference scans from the first maximum; those below at - win are skipped.
-      let lo = 0;
-      let hi = here.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (here[mid] < at - win) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let q = lo; q < here.length; q++) {
-        const p = here[q];
-        if (p > at + win) break;
-        if (best < 0 || Math.abs(p - at) < Math.abs(best - at)) best = p;
-      }
-      if (best < 0) {
-        if (r.gaps > gapTh && scale >= 2) {
-          finished.push({
-            points: r.points.slice(0, r.points.length - r.gaps).reverse(),
-            lowLevel: level + r.gaps + 1,
-          });
-          continue;
-        }
-        r.points.push(at);
-        r.gaps++;
-      } else {
-        r.points.push(best);
-        r.gaps = 0;
-      }
-      kept.push(r);
-    }
-    const winner = new Map<number, Ridge>();
-    for (const r of kept) {
-      const at = r.points[r.points.length - 1];
-      const other = winner.get(at);
-      if (other === undefined || r.points.length > other.points.length) winner.set(at, r);
-    }
-    active = kept.filter((r) => winner.get(r.points[r.points.length - 1]) === r);
-    if (scale >= 2) {
-      for (const p of here) {
-        if (!winner.has(p)) active.push({ points: [p], gaps: 0 });
-      }
-    }
+    active = traceLevel(active, here, scale, level, lv.traceWin[level], gapTh, finished);
     aliveInCore[level] = inCore();
   }
   const survivors = active.map((r) => ({ points: r.points.slice().reverse(), lowLevel: 0 }));
