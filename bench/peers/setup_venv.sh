@@ -4,7 +4,8 @@
 # that were installed, so a second run with the same pins does nothing.
 #
 # Core (required): numpy, zarr 3, numcodecs, dask  -> peers numpy_loop, dask_array
-# Optional:        zarrs (zarr-python's Rust codec pipeline), tensorstore
+# Optional:        zarrs (zarr-python's Rust codec pipeline), tensorstore,
+#                  scipy (find_peaks_cwt, the peer of the peaks bench: bench/peers/peaks_scipy.py)
 # An optional package that fails to install is reported and skipped; the peer
 # that needs it is then reported unavailable by bench/peers.ts.
 #
@@ -20,7 +21,7 @@ FORCE=0
 
 # Versions checked with `pip index versions NAME` (newest on PyPI at the time).
 CORE_PINS=(numpy==2.4.6 zarr==3.1.6 numcodecs==0.16.6 dask==2026.8.0)
-OPTIONAL_PINS=(zarrs==0.2.3 tensorstore==0.1.86)
+OPTIONAL_PINS=(zarrs==0.2.3 tensorstore==0.1.86 scipy==1.17.1)
 MARKER="$VENV/.lamella-peers-installed"
 WANT="${CORE_PINS[*]} ${OPTIONAL_PINS[*]}"
 
@@ -73,7 +74,7 @@ done
 
 INSTALLED="$("$VENV/bin/python" - <<'PY'
 import importlib.metadata as md
-for name in ("numpy", "zarr", "numcodecs", "dask", "zarrs", "tensorstore"):
+for name in ("numpy", "zarr", "numcodecs", "dask", "zarrs", "tensorstore", "scipy"):
     try:
         print(f"  {name}=={md.version(name)}")
     except md.PackageNotFoundError:
