@@ -335,6 +335,8 @@ export interface HistogramSpec {
 
 /** Interleaved sub-histograms the kernels count into (kernels/src/histogram.rs). */
 const HIST_WAYS = 4;
+/** u32 of scratch the 8-bit histogram kernel needs (`histogram::HIST8_SCRATCH`). */
+const HIST8_SCRATCH = 1 << 16;
 /** Counts after the bins: below range, at or above range, NaN. */
 export const HIST_EXTRA = 3;
 
@@ -349,7 +351,6 @@ type HistExport = (
 ) => void;
 
 const HIST_EXPORTS: Partial<Record<NumericDtype, HistExport>> = {
-  int8: glue.hist_i8,
   int16: glue.hist_i16,
   uint16: glue.hist_u16,
   int32: glue.hist_i32,
@@ -434,12 +435,16 @@ export function histogram(data: ChunkData, dtype: NumericDtype, spec: HistogramS
   }
   const n = data.length;
   const out = new Uint32Array(spec.bins + HIST_EXTRA);
-  if (dtype === "uint8" || dtype === "bool") {
-    const { dataPtr, extraPtr } = stageWith(data, dtype, (HIST_WAYS + 1) * 256 * 4);
-    const outPtr = extraPtr + HIST_WAYS * 256 * 4;
+  if (dtype === "uint8" || dtype === "bool" || dtype === "int8") {
+    // Exact counts of the 256 byte patterns, folded into `spec` (int8 as two's complement).
+    const { dataPtr, extraPtr } = stageWith(data, dtype, (HIST8_SCRATCH + 256) * 4);
+    const outPtr = extraPtr + HIST8_SCRATCH * 4;
     glue.hist_u8(dataPtr, n, extraPtr, outPtr);
     const exact = new Uint32Array(kernels().memory.buffer, outPtr, 256);
-    for (let v = 0; v < 256; v++) if (exact[v]) out[histogramBin(v, spec)] += exact[v];
+    const signed = dtype === "int8";
+    for (let v = 0; v < 256; v++) {
+      if (exact[v]) out[histogramBin(signed ? (v << 24) >> 24 : v, spec)] += exact[v];
+    }
     return out;
   }
   if ((dtype === "int16" || dtype === "uint16") && n >= TABLE16 / 4) {

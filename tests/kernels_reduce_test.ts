@@ -154,3 +154,45 @@ for (const dtype of ["int16", "uint16"] as NumericDtype[]) {
     }
   });
 }
+
+for (const dtype of ["uint8", "int8", "bool"] as NumericDtype[]) {
+  Deno.test(`large ${dtype} chunks (byte-pair counting) agree with the reference`, () => {
+    const r = rng(dtype.length * 13);
+    // Past the kernel's pair-counting threshold (2^23 bytes), odd length,
+    // with a constant run, a two-value pattern and random bytes.
+    const n = (1 << 23) + 4099;
+    const data = make(dtype, n, 1, r);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, n);
+    bytes.fill(dtype === "bool" ? 1 : 200, 1000, 30_000);
+    for (let i = 40_000; i < 50_000; i++) bytes[i] = dtype === "bool" ? i & 1 : i & 1 ? 3 : 250;
+    for (const spec of specFor(dtype)) {
+      assert.deepEqual(
+        histogram(data, dtype, spec),
+        histogramReference(data, dtype, spec),
+        `${dtype} ${JSON.stringify(spec)}`,
+      );
+    }
+  });
+}
+
+for (const dtype of ["float32", "float64"] as NumericDtype[]) {
+  Deno.test(`${dtype} values on bin edges, at lo and hi and beyond land where the reference puts them`, () => {
+    const spec = { bins: 10, lo: -1.5, hi: 3.5 };
+    const edges = Array.from({ length: 11 }, (_, i) => spec.lo + i * 0.5);
+    const special = [NaN, Infinity, -Infinity, -0, 0, 3.4999999, -1.5000001, 1e30, -1e30];
+    const values = [...edges, ...special];
+    // Every value at every position of a group of four, plus a tail.
+    const n = values.length * 4 + 3;
+    const data = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = values[(i * 7) % values.length];
+    assert.deepEqual(histogram(data, dtype, spec), histogramReference(data, dtype, spec));
+    for (const bins of [1, 3]) {
+      const s = { bins, lo: 0, hi: 1 };
+      assert.deepEqual(
+        histogram(data, dtype, s),
+        histogramReference(data, dtype, s),
+        `bins ${bins}`,
+      );
+    }
+  });
+}

@@ -124,3 +124,149 @@ Deno.test("integer statistics are exact for values near the type's limits", () =
   assert.equal(s.mean, 2 ** 32 - 1);
   assert.equal(s.std, 0);
 });
+
+/**
+ * Exact sum and sum of squared deviations of values `k * step` (integers k
+ * given as BigInt sums), rounded once.
+ */
+function exactSpread(n: number, sk: bigint, skk: bigint, step: number) {
+  const bn = BigInt(n);
+  // m2 = (n * sum k^2 - (sum k)^2) / n * step^2.
+  const num = bn * skk - sk * sk;
+  return {
+    sum: Number(sk) * step,
+    m2: (Number(num / bn) + Number(num % bn) / n) * step * step,
+  };
+}
+
+/**
+ * `n` values `offset + k * step` for random integers |k| <= noise / step,
+ * all exactly representable, with their exact sum and spread.
+ */
+function offsetData<T extends Float32Array | Float64Array>(
+  ctor: { new (n: number): T },
+  n: number,
+  offset: number,
+  noise: number,
+  step: number,
+  r: () => number,
+): { data: T; sum: number; m2: number } {
+  const data = new ctor(n);
+  let sk = 0n;
+  let skk = 0n;
+  for (let i = 0; i < n; i++) {
+    const k = Math.round((r() - 0.5) * 2 * noise / step);
+    data[i] = offset + k * step;
+    if (data[i] !== offset + k * step) throw new Error("offset data must be exact");
+    sk += BigInt(k);
+    skk += BigInt(k) * BigInt(k);
+  }
+  const { sum, m2 } = exactSpread(n, sk, skk, step);
+  return { data, sum: offset * n + sum, m2 };
+}
+
+Deno.test("float stats at a large offset match the exact sum and spread to 1e-12", () => {
+  const r = rng(1234);
+  const cases = [
+    { ...offsetData(Float64Array, 300_001, 1e9, 3, 2 ** -20, r), dtype: "float64" as const },
+    { ...offsetData(Float64Array, 5_000, -1e12, 0.5, 2 ** -12, r), dtype: "float64" as const },
+    { ...offsetData(Float32Array, 100_003, 1e6, 40, 2 ** -4, r), dtype: "float32" as const },
+  ];
+  for (const { data, sum, m2, dtype } of cases) {
+    const p = stats(data, dtype);
+    assert.equal(p.kind, "float");
+    if (p.kind !== "float") continue;
+    close(p.sum + p.sumComp, sum, 1e-12, `${dtype} sum`);
+    close(p.m2, m2, 1e-12, `${dtype} m2`);
+    const s = finalizeStats(p);
+    close(s.std!, Math.sqrt(m2 / data.length), 1e-12, `${dtype} std`);
+  }
+});
+
+Deno.test("a chunk whose first values are far from its mean keeps its spread exact", () => {
+  // The shift comes from the first values: all zero here, far from the
+  // mean of the rest, so the kernel has to rescan about the mean it found.
+  const r = rng(99);
+  const { data } = offsetData(Float64Array, 50_000, 1e6, 1, 2 ** -20, r);
+  data.fill(0, 0, 300);
+  let sk = 0n;
+  let skk = 0n;
+  for (const x of data) {
+    const k = BigInt(x * 2 ** 20);
+    sk += k;
+    skk += k * k;
+  }
+  const { sum, m2 } = exactSpread(data.length, sk, skk, 2 ** -20);
+  const p = stats(data, "float64");
+  if (p.kind !== "float") throw new Error("expected a float partial");
+  close(p.m2, m2, 1e-12, "m2");
+  close(p.sum, sum, 1e-15, "sum");
+});
+
+for (const dtype of ["float32", "float64"] as const) {
+  Deno.test(`${dtype} blocks holding NaN, infinities or huge values agree with the reference`, () => {
+    const r = rng(dtype.length);
+    const n = 10_005;
+    const ctor = dtype === "float32" ? Float32Array : Float64Array;
+    const base = new ctor(n);
+    for (let i = 0; i < n; i++) base[i] = (r() - 0.5) * 1000;
+    const variants: Array<[string, (a: Float32Array | Float64Array) => void]> = [
+      ["clean", () => {}],
+      ["NaN before the min in one vector", (a) => {
+        a[2048] = NaN;
+        a[2049] = -5000;
+        a[3] = NaN;
+      }],
+      ["NaN before the max, infinities, NaN in the tail", (a) => {
+        a[4097] = NaN;
+        a[4098] = 7000;
+        a[6000] = Infinity;
+        a[7001] = -Infinity;
+        a[n - 1] = NaN;
+      }],
+      ["a block whose squares overflow", (a) => {
+        a[1500] = dtype === "float32" ? 3e38 : 1e200;
+      }],
+      ["all NaN but one", (a) => {
+        a.fill(NaN);
+        a[5000] = 2;
+      }],
+    ];
+    for (const [what, change] of variants) {
+      const a = base.slice();
+      change(a);
+      assertPartialsAgree(stats(a, dtype), statsReference(a, dtype), `${dtype} ${what}`);
+    }
+  });
+}
+
+Deno.test("8- and 16-bit sums stay exact over long runs of extreme values", () => {
+  // Lengths past the kernels' inner blocks (2048 bytes for 8-bit data, 2^16
+  // elements for 16-bit data), so every narrow accumulator is flushed full.
+  const cases: Array<[NumericDtype, number[], number]> = [
+    ["uint8", [255, 0], 3 * 2048 + 5],
+    ["int8", [-128, 127], 3 * 2048 + 5],
+    ["uint16", [65535, 0], 2 * 65536 + 3],
+    ["int16", [-32768, 32767], 2 * 65536 + 3],
+  ];
+  for (const [dtype, values, n] of cases) {
+    for (const v of values) {
+      const data = make(dtype, n, 1, rng(1));
+      data.fill(v);
+      data[n >> 1] = values[1 - values.indexOf(v)];
+      assert.deepEqual(stats(data, dtype), statsReference(data, dtype), `${dtype} ${v}`);
+    }
+  }
+});
+
+Deno.test("stats agree with the reference at lengths around the two-stream split", () => {
+  // The kernels read the two halves of a chunk side by side, in whole vectors
+  // and groups (up to 32 bytes each); these lengths leave every kind of rest.
+  const r = rng(5);
+  for (const dtype of NUMERIC_DTYPES) {
+    for (const n of [31, 32, 33, 47, 63, 64, 65, 127, 129, 1023, 1025, 2047, 2049]) {
+      const data = make(dtype, n, 0, r);
+      assertPartialsAgree(stats(data, dtype), statsReference(data, dtype), `${dtype} n=${n}`);
+    }
+  }
+});

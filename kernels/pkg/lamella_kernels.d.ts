@@ -110,9 +110,9 @@ export function peaks_scratch_len(n: number, params_ptr: number, params_len: num
 */
 export function detect_peaks(signal_ptr: number, n: number, params_ptr: number, params_len: number, scratch_ptr: number, scratch_len: number, out_ptr: number, out_cap: number): number;
 /**
-* Exact 256-bin histogram of `len` bytes at `ptr` (u8, i8 reinterpreted by
-* the caller, or bool), written as 256 u32 at `out`; `sub` is scratch for
-* `histogram::WAYS * 256` u32.
+* Exact 256-bin histogram of `len` bytes at `ptr` (u8, or i8 and bool
+* reinterpreted by the caller), written as 256 u32 at `out`; `sub` is
+* scratch for `histogram::HIST8_SCRATCH` u32.
 * @param {number} ptr
 * @param {number} len
 * @param {number} sub
@@ -128,19 +128,6 @@ export function hist_u8(ptr: number, len: number, sub: number, out: number): voi
 * @param {number} table
 */
 export function count_u16(ptr: number, len: number, table: number): void;
-/**
-* Histogram of `len` elements at `ptr` in `bins` bins over `[lo, hi)`:
-* `bins` u32 counts then below, above and NaN counts at `out`; `sub`
-* is scratch for `WAYS * (bins + 3)` u32.
-* @param {number} ptr
-* @param {number} len
-* @param {number} lo
-* @param {number} hi
-* @param {number} bins
-* @param {number} sub
-* @param {number} out
-*/
-export function hist_i8(ptr: number, len: number, lo: number, hi: number, bins: number, sub: number, out: number): void;
 /**
 * Histogram of `len` elements at `ptr` in `bins` bins over `[lo, hi)`:
 * `bins` u32 counts then below, above and NaN counts at `out`; `sub`
@@ -418,7 +405,6 @@ export interface InitOutput {
   readonly detect_peaks: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => number;
   readonly hist_u8: (a: number, b: number, c: number, d: number) => void;
   readonly count_u16: (a: number, b: number, c: number) => void;
-  readonly hist_i8: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
   readonly hist_i16: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
   readonly hist_u16: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
   readonly hist_i32: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;

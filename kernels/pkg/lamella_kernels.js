@@ -156,9 +156,9 @@ export function detect_peaks(signal_ptr, n, params_ptr, params_len, scratch_ptr,
 }
 
 /**
-* Exact 256-bin histogram of `len` bytes at `ptr` (u8, i8 reinterpreted by
-* the caller, or bool), written as 256 u32 at `out`; `sub` is scratch for
-* `histogram::WAYS * 256` u32.
+* Exact 256-bin histogram of `len` bytes at `ptr` (u8, or i8 and bool
+* reinterpreted by the caller), written as 256 u32 at `out`; `sub` is
+* scratch for `histogram::HIST8_SCRATCH` u32.
 * @param {number} ptr
 * @param {number} len
 * @param {number} sub
@@ -178,22 +178,6 @@ export function hist_u8(ptr, len, sub, out) {
 */
 export function count_u16(ptr, len, table) {
     wasm.count_u16(ptr, len, table);
-}
-
-/**
-* Histogram of `len` elements at `ptr` in `bins` bins over `[lo, hi)`:
-* `bins` u32 counts then below, above and NaN counts at `out`; `sub`
-* is scratch for `WAYS * (bins + 3)` u32.
-* @param {number} ptr
-* @param {number} len
-* @param {number} lo
-* @param {number} hi
-* @param {number} bins
-* @param {number} sub
-* @param {number} out
-*/
-export function hist_i8(ptr, len, lo, hi, bins, sub, out) {
-    wasm.hist_i8(ptr, len, lo, hi, bins, sub, out);
 }
 
 /**

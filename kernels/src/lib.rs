@@ -233,19 +233,19 @@ unsafe fn slice_mut<'a, T>(ptr: usize, len: usize) -> &'a mut [T] {
 
 // ---- Histograms, profiles, labels ---------------------------------------------------------
 
-/// Exact 256-bin histogram of `len` bytes at `ptr` (u8, i8 reinterpreted by
-/// the caller, or bool), written as 256 u32 at `out`; `sub` is scratch for
-/// `histogram::WAYS * 256` u32.
+/// Exact 256-bin histogram of `len` bytes at `ptr` (u8, or i8 and bool
+/// reinterpreted by the caller), written as 256 u32 at `out`; `sub` is
+/// scratch for `histogram::HIST8_SCRATCH` u32.
 #[wasm_bindgen]
 pub fn hist_u8(ptr: usize, len: usize, sub: usize, out: usize) {
     assert!(sub % 4 == 0 && out % 4 == 0, "misaligned histogram buffers");
-    // SAFETY: kernels/mod.ts placed `len` bytes at `ptr`, 4*256 u32 of scratch at
-    // `sub` and 256 u32 at `out`, disjoint sections of its scratch region (aligned,
-    // checked above), untouched until this call returns.
+    // SAFETY: kernels/mod.ts placed `len` bytes at `ptr`, HIST8_SCRATCH u32 of
+    // scratch at `sub` and 256 u32 at `out`, disjoint sections of its scratch
+    // region (aligned, checked above), untouched until this call returns.
     let (data, sub, out) = unsafe {
         (
             slice::<u8>(ptr, len),
-            slice_mut::<u32>(sub, histogram::WAYS * 256),
+            slice_mut::<u32>(sub, histogram::HIST8_SCRATCH),
             slice_mut::<u32>(out, 256),
         )
     };
@@ -261,7 +261,12 @@ pub fn count_u16(ptr: usize, len: usize, table: usize) {
     // SAFETY: kernels/mod.ts wrote `len` u16 at `ptr` and reserved TABLE16 u32 at
     // `table`, disjoint aligned sections of its scratch region, untouched until
     // this call returns.
-    let (data, t) = unsafe { (slice::<u16>(ptr, len), slice_mut::<u32>(table, histogram::TABLE16)) };
+    let (data, t) = unsafe {
+        (
+            slice::<u16>(ptr, len),
+            slice_mut::<u32>(table, histogram::TABLE16),
+        )
+    };
     histogram::count_u16(data, t);
 }
 
@@ -298,7 +303,6 @@ macro_rules! export_hist {
     };
 }
 
-export_hist!(hist_i8, histogram::hist_i8, i8);
 export_hist!(hist_i16, histogram::hist_i16, i16);
 export_hist!(hist_u16, histogram::hist_u16, u16);
 export_hist!(hist_i32, histogram::hist_i32, i32);
