@@ -7,13 +7,16 @@
 //!
 //! Small scales use a direct correlation (`correlate_direct`, simd128 on wasm32, scalar
 //! elsewhere). Larger scales use overlap-save FFT convolution with the analytic spectrum
-//! of the wavelet, `sqrt(s) psi_hat(s w)`, two scales per inverse transform (one in the
-//! real part, one in the imaginary part). The block spectra are computed once per block
-//! geometry and kept in the bit-reversed order `fft::forward` leaves them in; the wavelet
-//! spectra are tabulated in the same order (zero beyond `u^2 > 80`, so large scales cost
-//! few `exp`), and `fft::inverse` returns rows in natural order, so no transform ever
-//! permutes. For `s >= FFT_MIN_SCALE` the analytic spectrum and the spectrum of the
-//! sampled, truncated, mean-free kernel differ by < 1e-13 relative (aliasing ~
+//! of the wavelet, `sqrt(s) psi_hat(s w)`. The signal is real and the spectrum real and
+//! even, so two blocks share one complex transform (one in the real part, one in the
+//! imaginary part) and come back apart. The block spectra are computed once per block
+//! geometry and kept in the bit-reversed order `fft::forward` leaves them in. The
+//! wavelet spectrum is zero beyond `u^2 > 80`, i.e. outside the `band_len` bins nearest
+//! 0 (a few percent of the block at large scales): the inverse reads only those bins and
+//! skips the transform stages that would merely spread them (`inverse_rows`), and
+//! `fft::inverse_from` returns rows in natural order, so no transform ever permutes.
+//! For `s >= FFT_MIN_SCALE` the analytic spectrum and the spectrum of the sampled,
+//! truncated, mean-free kernel differ by < 1e-13 relative (aliasing ~
 //! (2 pi s)^2 exp(-2 pi^2 s^2), truncation ~ exp(-32)).
 
 use crate::fft;
@@ -36,11 +39,16 @@ pub fn half_width(scale: f64) -> usize {
 pub fn mexh_taps(scale: f64, taps: &mut [f64]) -> usize {
     let h = half_width(scale);
     let len = 2 * h + 1;
-    let mut sum = 0.0;
-    for (i, tap) in taps[..len].iter_mut().enumerate() {
+    // The wavelet is even: evaluate the right half (the `exp` is the cost), mirror it.
+    for i in h..len {
         let x = (i as f64 - h as f64) / scale;
-        let v = MEXH_NORM * (1.0 - x * x) * (-x * x / 2.0).exp();
-        *tap = v;
+        taps[i] = MEXH_NORM * (1.0 - x * x) * (-x * x / 2.0).exp();
+    }
+    for i in 0..h {
+        taps[i] = taps[len - 1 - i];
+    }
+    let mut sum = 0.0;
+    for &v in taps[..len].iter() {
         sum += v;
     }
     let mean = sum / len as f64;
@@ -170,30 +178,55 @@ fn bit_reversed(k: usize, bits: u32) -> usize {
     }
 }
 
-/// Analytic spectrum of the wavelet at `scale` on a `block`-point grid (`block =
-/// spec.len()`, a power of two), divided by `block` (the inverse FFT's normalisation)
-/// and stored in bit-reversed bin order to match `fft::forward`:
-/// `spec[bitrev(k)] = sqrt(s) psi_hat(s w_k) / block`, `w_k = 2 pi min(k, block - k) /
-/// block`, `psi_hat(u) = MEXH_NORM sqrt(2 pi) u^2 exp(-u^2 / 2)` (real and even).
-pub fn mexh_spectrum(scale: f64, spec: &mut [f64]) {
-    let block = spec.len();
+/// Bins of the wavelet spectrum kept at `scale` on a `block`-point grid: the smallest
+/// power of two `K <= block` with every bin `f` where `u^2 <= SPECTRUM_CUTOFF_U2` in
+/// `-K/2 < f < K/2` (or `block` itself).
+pub fn band_len(scale: f64, block: usize) -> usize {
+    let reach = SPECTRUM_CUTOFF_U2.sqrt() * block as f64 / (2.0 * core::f64::consts::PI * scale);
+    let top = reach.floor() as usize; // largest bin that can be non-zero
+    let mut band = 2usize;
+    while band < 2 * (top + 1) && band < block {
+        band <<= 1;
+    }
+    band.min(block)
+}
+
+/// Analytic spectrum of the wavelet at `scale` on the `K = band_len(scale, block)`
+/// bins that can be non-zero, divided by `block` (the inverse FFT's normalisation), in
+/// the order [`inverse_rows`] reads them: `gain[g]` belongs to bin `bitrev_K(g)` if
+/// that is below `K/2` (even `g`), else to bin `bitrev_K(g) - K` (odd `g`; with
+/// `K == block` simply bin `bitrev(g)`). The value is `sqrt(s) psi_hat(s w) / block`,
+/// `w = 2 pi |f| / block`, `psi_hat(u) = MEXH_NORM sqrt(2 pi) u^2 exp(-u^2 / 2)`, and
+/// exactly 0 where `u^2 > SPECTRUM_CUTOFF_U2`. Returns `K`.
+///
+/// # Panics
+/// If `block` is not a power of two or `gain` holds fewer than `K` slots.
+pub fn mexh_band(scale: f64, block: usize, gain: &mut [f64]) -> usize {
     assert!(
         fft::is_power_of_two(block),
         "spectrum length must be a power of two"
     );
-    let bits = block.trailing_zeros();
+    let band = band_len(scale, block);
+    let bits = band.trailing_zeros();
     let amp = scale.sqrt() * MEXH_NORM * (2.0 * core::f64::consts::PI).sqrt() / block as f64;
-    lanes::fill(spec, 0.0);
-    for f in 1..=block / 2 {
+    for (g, v) in gain[..band].iter_mut().enumerate() {
+        let k = bit_reversed(g, bits);
+        let f = if band == block {
+            k.min(block - k)
+        } else if k < band / 2 {
+            k
+        } else {
+            band - k
+        };
         let u = scale * 2.0 * core::f64::consts::PI * f as f64 / block as f64;
         let u2 = u * u;
-        if u2 > SPECTRUM_CUTOFF_U2 {
-            break;
-        }
-        let v = amp * u2 * (-u2 / 2.0).exp();
-        spec[bit_reversed(f, bits)] = v;
-        spec[bit_reversed(block - f, bits)] = v;
+        *v = if f == 0 || u2 > SPECTRUM_CUTOFF_U2 {
+            0.0
+        } else {
+            amp * u2 * (-u2 / 2.0).exp()
+        };
     }
+    band
 }
 
 /// Block geometry of the overlap-save FFT path.
@@ -240,10 +273,17 @@ pub fn plan_blocks(n: usize, overlap: usize) -> BlockPlan {
         .expect("a block size up to 2^22 fits any overlap used here")
 }
 
-/// Forward FFT of every block of the reflected signal `xp` (signal sample 0 at `xp[left]`)
-/// into `spectra` (`blocks * 2 * block` slots: per block the real parts, then the
-/// imaginary parts, in bit-reversed bin order). `tw` is a twiddle table for any power of
-/// two >= `block`.
+/// Blocks transformed together: block `2q` in the real part, `2q + 1` in the imaginary
+/// part of transform `q`. The wavelet spectrum is real and even, so multiplying by it and
+/// transforming back keeps the two blocks' rows apart (real part, imaginary part).
+pub fn block_pairs(plan: &BlockPlan) -> usize {
+    (plan.blocks + 1) / 2
+}
+
+/// Forward FFT of the reflected signal `xp` (signal sample 0 at `xp[left]`), two blocks
+/// per transform (see [`block_pairs`]), into `spectra` (`block_pairs * 2 * block` slots:
+/// per pair the real parts, then the imaginary parts, in bit-reversed bin order). `tw`
+/// is a twiddle table for any power of two >= `block`.
 ///
 /// # Panics
 /// If `left < overlap` or `xp` does not extend `step * blocks + overlap` samples past
@@ -254,74 +294,112 @@ pub fn forward_blocks(xp: &[f64], left: usize, plan: &BlockPlan, tw: &[f64], spe
         "reflection padding shorter than the FFT overlap"
     );
     let block = plan.block;
-    for b in 0..plan.blocks {
-        let start = left + b * plan.step - plan.overlap;
-        assert!(
-            start + block <= xp.len(),
-            "reflection padding too short on the right"
-        );
-        let dst = &mut spectra[b * 2 * block..(b + 1) * 2 * block];
+    for q in 0..block_pairs(plan) {
+        let start = left + 2 * q * plan.step - plan.overlap;
+        let dst = &mut spectra[q * 2 * block..(q + 1) * 2 * block];
         let (re, im) = dst.split_at_mut(block);
         lanes::copy(re, &xp[start..start + block]);
-        lanes::fill(im, 0.0);
+        if 2 * q + 1 < plan.blocks {
+            let next = start + plan.step;
+            assert!(
+                next + block <= xp.len(),
+                "reflection padding too short on the right"
+            );
+            lanes::copy(im, &xp[next..next + block]);
+        } else {
+            assert!(
+                start + block <= xp.len(),
+                "reflection padding too short on the right"
+            );
+            lanes::fill(im, 0.0);
+        }
         fft::forward(re, im, tw);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-/// CWT rows at one or two scales from the block spectra: `spec1`/`spec2` are
-/// `mexh_spectrum` tables of length `block`; writes `n = out1.len()` coefficients
-/// into `out1` (and `out2` if given). `work` needs `2 * block` slots.
-pub fn inverse_pair(
+/// The CWT row at one scale from the block spectra: `gain` holds the `band` values
+/// [`mexh_band`] wrote for this block size. Writes `n = out.len()` coefficients.
+/// `work` needs `2 * block` slots.
+///
+/// Only the `band` bins near 0 are non-zero, so the first `log2(block / band)` stages
+/// of the inverse transform see one non-zero input per run of `block / band` slots:
+/// their output is that input spread over the run (times a rotation for negative
+/// bins). That spread and the next stage are computed here in one pass, and the
+/// inverse resumes after them.
+pub fn inverse_rows(
     plan: &BlockPlan,
     spectra: &[f64],
     tw: &[f64],
-    spec1: &[f64],
-    spec2: Option<&[f64]>,
+    gain: &[f64],
     work: &mut [f64],
-    out1: &mut [f64],
-    mut out2: Option<&mut [f64]>,
+    out: &mut [f64],
 ) {
-    let n = out1.len();
+    let n = out.len();
     let block = plan.block;
-    assert!(block % 2 == 0 && spec1.len() == block && spectra.len() >= plan.blocks * 2 * block);
+    let band = gain.len();
+    assert!(
+        fft::is_power_of_two(band) && band <= block && band >= 2 && block >= 2,
+        "band of {} bins in a {}-point block",
+        band,
+        block
+    );
+    assert!(spectra.len() >= block_pairs(plan) * 2 * block);
+    let run = block / band;
+    let (twr, twi) = tw.split_at(tw.len() / 2);
     let (wr, wi) = work[..2 * block].split_at_mut(block);
-    for b in 0..plan.blocks {
-        let (sr, si) = spectra[b * 2 * block..(b + 1) * 2 * block].split_at(block);
-        match spec2 {
-            // (xr + i xi)(g1 + i g2) = (xr g1 - xi g2) + i (xi g1 + xr g2): the real part
-            // of the inverse is the row at scale 1, the imaginary part the row at scale 2.
-            Some(spec2) => {
-                assert!(spec2.len() == block);
-                let mut k = 0;
-                while k < block {
-                    // SAFETY: k + 2 <= block (block even) and every slice read or written
-                    // here holds `block` f64.
-                    unsafe {
-                        let xr = F2::load(sr.as_ptr().add(k));
-                        let xi = F2::load(si.as_ptr().add(k));
-                        let g1 = F2::load(spec1.as_ptr().add(k));
-                        let g2 = F2::load(spec2.as_ptr().add(k));
-                        xr.mul(g1).sub(xi.mul(g2)).store(wr.as_mut_ptr().add(k));
-                        xi.mul(g1).add(xr.mul(g2)).store(wi.as_mut_ptr().add(k));
-                    }
-                    k += 2;
-                }
+    for q in 0..block_pairs(plan) {
+        let (sr, si) = spectra[q * 2 * block..(q + 1) * 2 * block].split_at(block);
+        if run == 1 {
+            for p in 0..block {
+                wr[p] = sr[p] * gain[p];
+                wi[p] = si[p] * gain[p];
             }
-            None => {
-                for k in 0..block {
-                    wr[k] = sr[k] * spec1[k];
-                    wi[k] = si[k] * spec1[k];
+        } else {
+            // Runs g (even: bin bitrev(g) >= 0, first in its run, spread as a constant)
+            // and g + 1 (odd: bin bitrev(g + 1) - K < 0, last in its run, spread turning
+            // by exp(-2 pi i j / run)) go straight through the inverse stage of
+            // half-length `run`, whose twiddle conj(exp(-i pi j / run)) combines with
+            // that turn into exp(-i pi j / run) = tw[run + j].
+            let (stage_r, stage_i) = (&twr[run..2 * run], &twi[run..2 * run]);
+            let mut g = 0;
+            while g < band {
+                let base = g * run;
+                let last = base + 2 * run - 1;
+                let (ge, go) = (gain[g], gain[g + 1]);
+                let (er, ei) = (F2::splat(sr[base] * ge), F2::splat(si[base] * ge));
+                let (or, oi) = (F2::splat(sr[last] * go), F2::splat(si[last] * go));
+                let mut j = 0;
+                while j < run {
+                    // SAFETY: j + 2 <= run = stage_r.len() = stage_i.len() (run even), and
+                    // base + run + j + 2 <= base + 2 run <= block.
+                    unsafe {
+                        let (w_r, w_i) = (
+                            F2::load(stage_r.as_ptr().add(j)),
+                            F2::load(stage_i.as_ptr().add(j)),
+                        );
+                        let tr = or.mul(w_r).sub(oi.mul(w_i));
+                        let ti = or.mul(w_i).add(oi.mul(w_r));
+                        er.add(tr).store(wr.as_mut_ptr().add(base + j));
+                        ei.add(ti).store(wi.as_mut_ptr().add(base + j));
+                        er.sub(tr).store(wr.as_mut_ptr().add(base + run + j));
+                        ei.sub(ti).store(wi.as_mut_ptr().add(base + run + j));
+                    }
+                    j += 2;
                 }
+                g += 2;
             }
         }
-        fft::inverse(wr, wi, tw);
-        let first = b * plan.step;
-        let count = plan.step.min(n - first);
-        let valid = plan.overlap..plan.overlap + count;
-        lanes::copy(&mut out1[first..first + count], &wr[valid.clone()]);
-        if let Some(out2) = out2.as_deref_mut() {
-            lanes::copy(&mut out2[first..first + count], &wi[valid]);
+        fft::inverse_from(wr, wi, tw, if run == 1 { 1 } else { 2 * run });
+        for (b, part) in [(2 * q, &*wr), (2 * q + 1, &*wi)] {
+            if b >= plan.blocks {
+                break;
+            }
+            let first = b * plan.step;
+            let count = plan.step.min(n - first);
+            lanes::copy(
+                &mut out[first..first + count],
+                &part[plan.overlap..plan.overlap + count],
+            );
         }
     }
 }
@@ -396,51 +474,67 @@ mod tests {
         }
     }
 
+    /// Rows of the FFT path at `scales`, all with the block geometry of `overlap`.
+    fn fft_rows(x: &[f64], overlap: usize, scales: &[f64]) -> Vec<Vec<f64>> {
+        let n = x.len();
+        let plan = plan_blocks(n, overlap);
+        let left = overlap;
+        let mut xp = vec![0.0; left + plan.blocks * plan.step + overlap + plan.block];
+        fill_reflected(x, left, &mut xp);
+        let mut tw = vec![0.0; fft::twiddles_len(plan.block)];
+        fft::fill_twiddles(&mut tw);
+        let mut spectra = vec![0.0; block_pairs(&plan) * 2 * plan.block];
+        forward_blocks(&xp, left, &plan, &tw, &mut spectra);
+        let mut work = vec![0.0; 2 * plan.block];
+        let mut gain = vec![0.0; plan.block];
+        scales
+            .iter()
+            .map(|&s| {
+                let band = mexh_band(s, plan.block, &mut gain);
+                let mut row = vec![0.0; n];
+                inverse_rows(&plan, &spectra, &tw, &gain[..band], &mut work, &mut row);
+                row
+            })
+            .collect()
+    }
+
     #[test]
     fn fft_path_matches_direct_path() {
-        for &n in &[100usize, 1000, 5003] {
+        // Odd and even block counts, bands from the whole block down to block / 32.
+        for &n in &[100usize, 1000, 5003, 20000] {
             let x = signal(n);
-            let scales = [4.0, 9.0, 20.0, 64.0];
-            let overlap = half_width(64.0);
-            let plan = plan_blocks(n, overlap);
-            let left = overlap;
-            let mut xp = vec![0.0; left + plan.blocks * plan.step + overlap + plan.block];
-            fill_reflected(&x, left, &mut xp);
-            let mut tw = vec![0.0; fft::twiddles_len(plan.block)];
-            fft::fill_twiddles(&mut tw);
-            let mut spectra = vec![0.0; plan.blocks * 2 * plan.block];
-            forward_blocks(&xp, left, &plan, &tw, &mut spectra);
-            let mut work = vec![0.0; 2 * plan.block];
-            let mut s1 = vec![0.0; plan.block];
-            let mut s2 = vec![0.0; plan.block];
-            mexh_spectrum(scales[0], &mut s1);
-            mexh_spectrum(scales[1], &mut s2);
-            let mut r1 = vec![0.0; n];
-            let mut r2 = vec![0.0; n];
-            inverse_pair(
-                &plan,
-                &spectra,
-                &tw,
-                &s1,
-                Some(&s2),
-                &mut work,
-                &mut r1,
-                Some(&mut r2),
-            );
-            let mut r3 = vec![0.0; n];
-            mexh_spectrum(scales[3], &mut s1);
-            inverse_pair(&plan, &spectra, &tw, &s1, None, &mut work, &mut r3, None);
-            for &(row, s) in [(&r1, scales[0]), (&r2, scales[1]), (&r3, scales[3])].iter() {
-                let expected = direct_row(&x, s);
-                let peak = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                for k in 0..n {
-                    assert!(
-                        (row[k] - expected[k]).abs() < 1e-10 * peak,
-                        "n={} s={} k={}",
-                        n,
-                        s,
-                        k
-                    );
+            let scales = [4.0, 5.5, 9.0, 13.0, 20.0, 40.0, 64.0];
+            for &overlap in &[half_width(64.0), 2 * half_width(64.0)] {
+                let rows = fft_rows(&x, overlap, &scales);
+                for (row, &s) in rows.iter().zip(scales.iter()) {
+                    let expected = direct_row(&x, s);
+                    let peak = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    for k in 0..n {
+                        assert!(
+                            (row[k] - expected[k]).abs() < 1e-10 * peak,
+                            "n={} s={} k={}: {} vs {}",
+                            n,
+                            s,
+                            k,
+                            row[k],
+                            expected[k]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_band_holds_every_bin_above_the_cutoff() {
+        for &block in &[64usize, 512, 4096, 8192] {
+            for &s in &[4.0, 4.5, 7.0, 11.0, 23.0, 46.0, 64.0, 300.0] {
+                let band = band_len(s, block);
+                assert!(fft::is_power_of_two(band) && band <= block);
+                if band < block {
+                    // The first bin outside the band is beyond the cutoff.
+                    let u = s * 2.0 * core::f64::consts::PI * (band / 2) as f64 / block as f64;
+                    assert!(u * u > SPECTRUM_CUTOFF_U2, "block={} s={}", block, s);
                 }
             }
         }

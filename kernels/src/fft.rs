@@ -67,6 +67,11 @@ pub mod lanes {
             pub fn eq_mask(self, o: F2) -> u32 {
                 i64x2_bitmask(f64x2_eq(self.0, o.0)) as u32
             }
+            /// Bit `l` set where lane `l` of `self` is less than that of `o`.
+            #[inline(always)]
+            pub fn lt_mask(self, o: F2) -> u32 {
+                i64x2_bitmask(f64x2_lt(self.0, o.0)) as u32
+            }
         }
     }
 
@@ -120,6 +125,11 @@ pub mod lanes {
             #[inline(always)]
             pub fn eq_mask(self, o: F2) -> u32 {
                 (self.0[0] == o.0[0]) as u32 | ((self.0[1] == o.0[1]) as u32) << 1
+            }
+            /// Bit `l` set where lane `l` of `self` is less than that of `o`.
+            #[inline(always)]
+            pub fn lt_mask(self, o: F2) -> u32 {
+                (self.0[0] < o.0[0]) as u32 | ((self.0[1] < o.0[1]) as u32) << 1
             }
         }
     }
@@ -258,16 +268,37 @@ pub fn forward(re: &mut [f64], im: &mut [f64], tw: &[f64]) {
 }
 
 /// Inverse DFT (`exp(+i ...)`, not divided by n) of `re + i im` in place, bit-reversed
-/// order in, natural order out.
+/// order in, natural order out. Only tests call the whole transform: the CWT starts
+/// mid-way with [`inverse_from`].
 ///
 /// # Panics
 /// If the lengths disagree or are not a power of two.
+#[cfg(test)]
 pub fn inverse(re: &mut [f64], im: &mut [f64], tw: &[f64]) {
+    inverse_from(re, im, tw, 1);
+}
+
+/// The inverse transform's stages of half-length `first`, `2 first`, .., `n / 2`: what
+/// is left of [`inverse`] once every aligned run of `first` slots already holds the
+/// `first`-point inverse DFT of its (bit-reversed) inputs, in natural order. With
+/// `first == 1` this is the whole [`inverse`].
+///
+/// # Panics
+/// If the lengths disagree or are not a power of two, or `first` is not a power of
+/// two <= `n`.
+pub fn inverse_from(re: &mut [f64], im: &mut [f64], tw: &[f64], first: usize) {
     let (n, twr, twi) = check(re, im, tw);
-    if n >= 2 {
+    assert!(
+        is_power_of_two(first) && first <= n,
+        "inverse_from: first stage {} of a {}-point transform",
+        first,
+        n
+    );
+    let mut h = first;
+    if h == 1 && n >= 2 {
         pairs_stage(re, im);
+        h = 2;
     }
-    let mut h = 2;
     // Two stages per pass while possible: half the memory traffic.
     while 4 * h <= n {
         dit_stage_pair(re, im, twr, twi, h);

@@ -244,7 +244,7 @@ struct Layout {
     group_count: usize,
     /// Largest block of any group (the shared twiddle table's size).
     max_block: usize,
-    /// Largest `blocks * 2 * block` of any group (the shared block spectra).
+    /// Largest `block_pairs * 2 * block` of any group (the shared block spectra).
     max_spectra: usize,
     maxima_total: usize,
     active_cap: usize,
@@ -296,7 +296,7 @@ impl Layout {
             let p = g.plan;
             right = right.max(p.blocks * p.step + p.overlap);
             max_block = max_block.max(p.block);
-            max_spectra = max_spectra.max(p.blocks * 2 * p.block);
+            max_spectra = max_spectra.max(cwt::block_pairs(&p) * 2 * p.block);
         }
         let mut maxima_total = 0;
         for level in 0..params.levels() {
@@ -323,17 +323,14 @@ impl Layout {
         if self.group_count == 0 {
             return 0;
         }
-        // twiddles + two spectrum tables + block spectra + work
-        fft::twiddles_len(self.max_block)
-            + 2 * self.max_block
-            + self.max_spectra
-            + 2 * self.max_block
+        // twiddles + wavelet spectrum + block spectra + work
+        fft::twiddles_len(self.max_block) + self.max_block + self.max_spectra + 2 * self.max_block
     }
 
     fn total(&self) -> usize {
         let n = self.n;
         n + self.xp_len + self.taps_len + self.fft_len()
-            + 3 * n // two rows and the noise row
+            + 2 * n // a row and the noise row
             + 2 * self.maxima_total
             + self.levels + 1
             + n // owner
@@ -500,7 +497,6 @@ pub fn detect_peaks(
 
     let mut fft_region = take(&mut buf, layout.fft_len());
     let row_a = take(&mut buf, n);
-    let row_b = take(&mut buf, n);
     let noise_row = take(&mut buf, n);
     let mut store = MaximaStore {
         pos: take(&mut buf, layout.maxima_total),
@@ -531,43 +527,21 @@ pub fn detect_peaks(
     if layout.group_count > 0 {
         let tw = take(&mut fft_region, fft::twiddles_len(layout.max_block));
         fft::fill_twiddles(tw);
-        let spec1_all = take(&mut fft_region, layout.max_block);
-        let spec2_all = take(&mut fft_region, layout.max_block);
+        let gain_all = take(&mut fft_region, layout.max_block);
         let spectra = take(&mut fft_region, layout.max_spectra);
         let work = take(&mut fft_region, 2 * layout.max_block);
         for group in &layout.groups[..layout.group_count] {
             let plan = group.plan;
-            let (spec1, spec2) = (&mut spec1_all[..plan.block], &mut spec2_all[..plan.block]);
             cwt::forward_blocks(xp, layout.pad, &plan, tw, spectra);
-            let mut si = group.from;
-            while si < group.to {
-                let pair = si + 1 < group.to;
-                cwt::mexh_spectrum(scales[si], spec1);
-                if pair {
-                    cwt::mexh_spectrum(scales[si + 1], spec2);
-                    cwt::inverse_pair(
-                        &plan,
-                        spectra,
-                        tw,
-                        spec1,
-                        Some(&*spec2),
-                        work,
-                        row_a,
-                        Some(&mut *row_b),
-                    );
-                } else {
-                    cwt::inverse_pair(&plan, spectra, tw, spec1, None, work, row_a, None);
-                }
+            for si in group.from..group.to {
+                let band = cwt::mexh_band(scales[si], plan.block, gain_all);
+                cwt::inverse_rows(&plan, spectra, tw, &gain_all[..band], work, row_a);
                 if si == 0 {
                     for (d, &v) in noise_row.iter_mut().zip(row_a.iter()) {
                         *d = v.abs();
                     }
                 }
                 store.push_level(raw + si, params.maxima_window(raw + si), row_a);
-                if pair {
-                    store.push_level(raw + si + 1, params.maxima_window(raw + si + 1), row_b);
-                }
-                si += 2;
             }
         }
     }
@@ -644,7 +618,7 @@ pub fn detect_peaks(
         exclude: params.exclude_boundaries_size.min(n as f64).floor() as usize,
         tune_in: params.tune_in,
     };
-    Ok(ridges::select_peaks(
+    let r = ridges::select_peaks(
         x,
         noise_row,
         finished,
@@ -657,7 +631,8 @@ pub fn detect_peaks(
             window,
         },
         out,
-    ))
+    );
+    Ok(r)
 }
 
 #[cfg(test)]

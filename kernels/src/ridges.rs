@@ -433,6 +433,31 @@ where
     }
 }
 
+/// Rank (0-based) of the lower order statistic R's type-7 quantile `p` of `len > 0`
+/// values interpolates from.
+pub fn quantile_low_rank(len: usize, p: f64) -> usize {
+    (((len - 1) as f64 * p).floor() as usize).min(len - 1)
+}
+
+/// Number of `values` below `bound`, two lanes at a time.
+pub fn count_below(values: &[f64], bound: f64) -> usize {
+    let len = values.len();
+    let p = values.as_ptr();
+    let b = F2::splat(bound);
+    let mut count = 0u32;
+    let mut i = 0;
+    while i + 2 <= len {
+        // SAFETY: i + 2 <= len.
+        let mask = unsafe { F2::load(p.add(i)) }.lt_mask(b);
+        count += (mask & 1) + (mask >> 1);
+        i += 2;
+    }
+    if i < len && values[i] < bound {
+        count += 1;
+    }
+    count as usize
+}
+
 /// R's default (type 7) quantile of `values`, reordering them.
 pub fn quantile_type7(values: &mut [f64], p: f64) -> f64 {
     let len = values.len();
@@ -440,7 +465,7 @@ pub fn quantile_type7(values: &mut [f64], p: f64) -> f64 {
         return f64::NAN;
     }
     let h = (len - 1) as f64 * p;
-    let lo = (h.floor() as usize).min(len - 1);
+    let lo = quantile_low_rank(len, p);
     let cmp = |a: &f64, b: &f64| a.partial_cmp(b).unwrap_or(core::cmp::Ordering::Equal);
     let (_, &mut low, right) = values.select_nth_unstable_by(lo, cmp);
     if lo + 1 >= len {
@@ -613,6 +638,16 @@ where
         }
         let from = index.saturating_sub(settings.noise_win);
         let to = (index + settings.noise_win).min(n - 1);
+        if rec[F_VAL] > 0.0 {
+            // noise >= the quantile >= order statistic `lo` of the window, so if that
+            // is at least `bound` the SNR is at most `snr` (the factor covers the
+            // roundings of both divisions): counting needs no sort.
+            let lo = quantile_low_rank(to - from + 1, settings.noise_quantile);
+            let bound = rec[F_VAL] / settings.snr * (1.0 + 1e-9);
+            if count_below(&noise_row[from..=to], bound) <= lo {
+                continue;
+            }
+        }
         let win = &mut window[..to - from + 1];
         crate::fft::lanes::copy(win, &noise_row[from..=to]);
         let noise = quantile_type7(win, settings.noise_quantile).max(settings.min_noise);
@@ -661,6 +696,37 @@ mod tests {
         let mut out = vec![0.0; maxima_capacity(x.len(), win)];
         let (m, _) = local_maxima_and_max(x, win, &mut out);
         out[..m].iter().map(|&p| p as usize).collect()
+    }
+
+    #[test]
+    fn count_below_matches_a_filter_at_lengths_around_the_lane_width() {
+        for len in 0..9 {
+            let v: Vec<f64> = (0..len).map(|i| ((i * 5) % 7) as f64).collect();
+            for &bound in &[-1.0, 0.0, 3.0, 3.5, 6.0, 7.0, f64::INFINITY] {
+                let expected = v.iter().filter(|&&x| x < bound).count();
+                assert_eq!(
+                    count_below(&v, bound),
+                    expected,
+                    "len={} bound={}",
+                    len,
+                    bound
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_low_rank_bounds_the_type7_quantile_from_below() {
+        for len in 1..40usize {
+            for &p in &[0.0, 0.3, 0.5, 0.95, 1.0] {
+                let mut v: Vec<f64> = (0..len).map(|i| ((i * 17) % 23) as f64).collect();
+                let mut sorted = v.clone();
+                sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                let low = sorted[quantile_low_rank(len, p)];
+                let q = quantile_type7(&mut v, p);
+                assert!(q >= low, "len={} p={}", len, p);
+            }
+        }
     }
 
     #[test]
@@ -772,15 +838,20 @@ mod tests {
     #[test]
     fn one_scan_local_maxima_match_the_two_pass_algorithm() {
         let mut state = 5u64;
-        for &n in &[1usize, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 64, 65, 200] {
-            for &levels in &[3u64, 1000] {
+        for &n in &[1usize, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 64, 65, 200, 1000] {
+            // Noise with many ties, noise without, and a smooth wave with plateaus.
+            for &levels in &[3u64, 1000, 0] {
                 let x: Vec<f64> = (0..n)
-                    .map(|_| {
+                    .map(|i| {
                         state = state.wrapping_mul(6364136223846793005).wrapping_add(7);
-                        ((state >> 40) % levels) as f64
+                        if levels == 0 {
+                            (50.0 * (i as f64 * 0.07).sin()).round()
+                        } else {
+                            ((state >> 40) % levels) as f64
+                        }
                     })
                     .collect();
-                for win in 1..=20usize {
+                for win in (1..=20usize).chain([33, 65, 129]) {
                     assert_eq!(
                         maxima_of(&x, win),
                         local_maxima_two_pass(&x, win),
