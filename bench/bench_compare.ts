@@ -16,7 +16,7 @@ export interface AnyRecord {
 /** One case present in both runs. */
 export interface Change {
   key: string;
-  /** What is compared: `seconds` (median), or `ratio` (lamella/peer) for peers. */
+  /** What is compared: `seconds` (median), `s/GiB` for kernels, or `ratio` (lamella/peer) for peers. */
   metric: string;
   baseline: number;
   current: number;
@@ -46,10 +46,15 @@ function keyOf(r: AnyRecord): { key: string; metric: string; value: number } | u
   const num = (k: string) => typeof r[k] === "number" ? r[k] as number : undefined;
   const seconds = num("seconds");
   switch (section) {
-    case "kernels":
-      return seconds === undefined
-        ? undefined
-        : { key: `kernels ${r.name} ${r.dtype}`, metric: "seconds", value: seconds };
+    case "kernels": {
+      // Per GiB: runs with a different --mib stay comparable.
+      const bytes = num("bytes");
+      return seconds === undefined || !bytes ? undefined : {
+        key: `kernels ${r.name} ${r.dtype}`,
+        metric: "s/GiB",
+        value: seconds / (bytes / 2 ** 30),
+      };
+    }
     case "pipeline":
     case "cgroup":
       return r.name === "skipped" || seconds === undefined
@@ -161,8 +166,8 @@ export function formatRunComparison(c: Comparison, baselinePath: string): string
   ).map((x) => [
     x.key,
     x.metric,
-    x.metric === "seconds" ? x.baseline.toPrecision(3) : x.baseline.toFixed(3),
-    x.metric === "seconds" ? x.current.toPrecision(3) : x.current.toFixed(3),
+    x.metric === "ratio" ? x.baseline.toFixed(3) : x.baseline.toPrecision(3),
+    x.metric === "ratio" ? x.current.toFixed(3) : x.current.toPrecision(3),
     `${x.change >= 0 ? "+" : ""}${(100 * x.change).toFixed(1)}%`,
     `±${(100 * x.band).toFixed(0)}%`,
     x.verdict === "regression" ? "REGRESSION" : x.verdict,
