@@ -270,3 +270,23 @@ Deno.test("stats agree with the reference at lengths around the two-stream split
     }
   }
 });
+
+Deno.test("32-bit integer sums and squares stay exact over long runs of extreme values", () => {
+  const random = rng(32);
+  const cases: [NumericDtype, number[]][] = [
+    ["int32", [-(2 ** 31), 2 ** 31 - 1, -1, 0]],
+    ["uint32", [2 ** 32 - 1, 2 ** 31, 1, 0]],
+  ];
+  for (const [dtype, extremes] of cases) {
+    for (const n of [3, 4, 5, 4097, 200_003]) {
+      const data = dtype === "int32" ? new Int32Array(n) : new Uint32Array(n);
+      // Mostly the type's limits, the rest drawn from them and from -1, 0, 1.
+      for (let i = 0; i < n; i++) {
+        data[i] = random() < 0.9 ? extremes[i % 2] : extremes[Math.floor(random() * 4)];
+      }
+      const partial = stats(data, dtype);
+      assert.deepEqual(partial, statsReference(data, dtype), `${dtype} n=${n}`);
+      assert.equal(partial.kind, "exact");
+    }
+  }
+});

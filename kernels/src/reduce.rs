@@ -5,8 +5,9 @@
 //!
 //! 8- and 16-bit integers use explicit simd128 on wasm32 (narrow lane
 //! accumulators that cannot overflow inside a block, widened once per block;
-//! squares by `i32x4.dot_i16x8_s`) and a scalar fallback elsewhere; wider
-//! integers are scalar. Floats take one pass of shifted sums: with `c` near
+//! squares by `i32x4.dot_i16x8_s`) and a scalar fallback elsewhere; 32-bit
+//! integers too (exact 64-bit squares by `extmul`, summed as 32-bit halves);
+//! 64-bit integers are scalar. Floats take one pass of shifted sums: with `c` near
 //! the mean, `sum(x - c)` and `sum((x - c)^2)` per block (lane sums restart
 //! every block, block sums are compensated, so the error does not grow with
 //! the chunk length) give the sum and `m2 = s2 - s1^2 / n` without
@@ -120,8 +121,9 @@ pub use {
     stats_u8_scalar as stats_u8,
 };
 
-/// Exact statistics of an i32 chunk (x^2 < 2^62, a block of them < 2^74: u128).
-pub fn stats_i32(data: &[i32]) -> IntStats {
+/// Exact statistics of an i32 chunk (x^2 < 2^62, a block of them < 2^74: u128),
+/// scalar: the reference of the simd128 scan and the path for its last elements.
+pub fn stats_i32_scalar(data: &[i32]) -> IntStats {
     let mut min = i32::MAX as i64;
     let mut max = i32::MIN as i64;
     let mut sum: i128 = 0;
@@ -355,8 +357,9 @@ mod int_simd {
     }
 }
 
-/// Exact statistics of a u32 chunk (x^2 needs 64 bits, a block of them 76).
-pub fn stats_u32(data: &[u32]) -> IntStats {
+/// Exact statistics of a u32 chunk (x^2 needs 64 bits, a block of them 76),
+/// scalar: the reference of the simd128 scan and the path for its last elements.
+pub fn stats_u32_scalar(data: &[u32]) -> IntStats {
     let mut min = u32::MAX;
     let mut max = u32::MIN;
     let mut sum: i128 = 0;
@@ -380,6 +383,95 @@ pub fn stats_u32(data: &[u32]) -> IntStats {
         sum,
         sum_sq,
     }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub use int32_simd::{stats_i32, stats_u32};
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub use {stats_i32_scalar as stats_i32, stats_u32_scalar as stats_u32};
+
+/// simd128 scans of 32-bit integers: min and max in 32-bit lanes, the sum in
+/// 64-bit lanes (a lane gains less than 2^32 per vector, and a chunk in
+/// wasm32 memory has fewer than 2^30 vectors), and each exact 64-bit square
+/// (`extmul`) split into its high and low 32-bit halves, summed in separate
+/// 64-bit lanes that cannot overflow either; the halves are joined in u128.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod int32_simd {
+    use super::{stats_i32_scalar, stats_u32_scalar, IntStats};
+    use core::arch::wasm32::*;
+
+    macro_rules! scan32 {
+        ($name:ident, $t:tt, $scalar:ident, $splat:ident, $splat2:ident, $ext_lo:ident, $ext_hi:ident,
+         $mul_lo:ident, $mul_hi:ident) => {
+            pub fn $name(data: &[$t]) -> IntStats {
+                let vecs = data.len() / 4;
+                let p = data.as_ptr() as *const v128;
+                let (mut mn, mut mx) = ($splat(<$t>::MAX), $splat2(<$t>::MIN));
+                let mut sum = i64x2_splat(0);
+                let (mut sq_lo, mut sq_hi) = (i64x2_splat(0), i64x2_splat(0));
+                let low_half = i64x2_splat(0xffff_ffff);
+                for k in 0..vecs {
+                    // SAFETY: k < len / 4, so the 16 bytes of vector k lie
+                    // inside `data`; v128_load has no alignment requirement.
+                    let v = unsafe { v128_load(p.add(k)) };
+                    mn = scan32!(@min $t, mn, v);
+                    mx = scan32!(@max $t, mx, v);
+                    sum = i64x2_add(sum, i64x2_add($ext_lo(v), $ext_hi(v)));
+                    for q in [$mul_lo(v, v), $mul_hi(v, v)] {
+                        sq_lo = i64x2_add(sq_lo, v128_and(q, low_half));
+                        sq_hi = i64x2_add(sq_hi, u64x2_shr(q, 32));
+                    }
+                }
+                let lanes = |v: v128| -> [$t; 4] {
+                    // SAFETY: four 32-bit lanes are 16 bytes; any bit pattern is valid.
+                    unsafe { core::mem::transmute::<v128, [$t; 4]>(v) }
+                };
+                let u64s = |v: v128| u64x2_extract_lane::<0>(v) as u128 + u64x2_extract_lane::<1>(v) as u128;
+                let sum = scan32!(@sum $t, sum);
+                let simd = IntStats {
+                    count: (vecs * 4) as u64,
+                    min: *lanes(mn).iter().min().unwrap() as i64,
+                    max: *lanes(mx).iter().max().unwrap() as i64,
+                    sum,
+                    sum_sq: (u64s(sq_hi) << 32) + u64s(sq_lo),
+                };
+                simd.merge($scalar(&data[vecs * 4..]))
+            }
+        };
+        (@min i32, $a:expr, $v:expr) => { i32x4_min($a, $v) };
+        (@max i32, $a:expr, $v:expr) => { i32x4_max($a, $v) };
+        (@min u32, $a:expr, $v:expr) => { u32x4_min($a, $v) };
+        (@max u32, $a:expr, $v:expr) => { u32x4_max($a, $v) };
+        (@sum i32, $s:expr) => {
+            i64x2_extract_lane::<0>($s) as i128 + i64x2_extract_lane::<1>($s) as i128
+        };
+        (@sum u32, $s:expr) => {
+            (u64x2_extract_lane::<0>($s) as u128 + u64x2_extract_lane::<1>($s) as u128) as i128
+        };
+    }
+
+    scan32!(
+        stats_i32,
+        i32,
+        stats_i32_scalar,
+        i32x4_splat,
+        i32x4_splat,
+        i64x2_extend_low_i32x4,
+        i64x2_extend_high_i32x4,
+        i64x2_extmul_low_i32x4,
+        i64x2_extmul_high_i32x4
+    );
+    scan32!(
+        stats_u32,
+        u32,
+        stats_u32_scalar,
+        u32x4_splat,
+        u32x4_splat,
+        u64x2_extend_low_u32x4,
+        u64x2_extend_high_u32x4,
+        u64x2_extmul_low_u32x4,
+        u64x2_extmul_high_u32x4
+    );
 }
 
 macro_rules! wide_int_stats {
