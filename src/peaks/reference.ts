@@ -400,15 +400,7 @@ function detectMassSpecWavelet(x: Float64Array, params: Readonly<PeakParams>): P
 
   let accepted = order.map((i) => info[i].long);
   if (params.nearbyPeak) {
-    const near = accepted.slice();
-    for (let a = 0; a < order.length; a++) {
-      if (!accepted[a]) continue;
-      const center = info[order[a]].index;
-      for (let b = 0; b < order.length; b++) {
-        if (Math.abs(info[order[b]].index - center) <= params.nearbyWinSize) near[b] = true;
-      }
-    }
-    accepted = near;
+    accepted = withNearby(order.map((i) => info[i].index), accepted, params.nearbyWinSize);
   }
 
   const noiseRow = rows[0].map(Math.abs);
@@ -568,4 +560,20 @@ export function detectPeaksReference(signal: Float64Array, params: Readonly<Peak
   const x = fillNonFinite(signal);
   if (x === undefined) return [];
   return params.mode === "scipy" ? detectScipy(x, params) : detectMassSpecWavelet(x, params);
+}
+
+/**
+ * MassSpecWavelet's `nearbyPeak`: besides the `accepted` ridges, every ridge
+ * within `win` samples of an accepted one. `indices` are sorted ascending.
+ */
+export function withNearby(indices: number[], accepted: boolean[], win: number): boolean[] {
+  const near = accepted.slice();
+  let from = 0;
+  for (let a = 0; a < indices.length; a++) {
+    if (!accepted[a]) continue;
+    const center = indices[a];
+    while (from < indices.length && indices[from] < center - win) from++;
+    for (let b = from; b < indices.length && indices[b] - center <= win; b++) near[b] = true;
+  }
+  return near;
 }

@@ -35,6 +35,7 @@ import {
   type Peak,
   type Ridge,
   traceLevel,
+  withNearby,
 } from "./reference.ts";
 
 /** A 1-D signal read piecewise: raw samples `[from, to)` as float64 (NaN kept). */
@@ -464,19 +465,7 @@ function windowPeaks(
   const order = info.map((_, i) => i).sort((a, b) => info[a].index - info[b].index || a - b);
   let accepted = order.map((i) => info[i].long);
   if (params.nearbyPeak) {
-    const near = accepted.slice();
-    // Both lists are sorted by index: only ridges within nearbyWinSize matter.
-    let from = 0;
-    for (let a = 0; a < order.length; a++) {
-      if (!accepted[a]) continue;
-      const center = info[order[a]].index;
-      while (from < order.length && info[order[from]].index < center - params.nearbyWinSize) from++;
-      for (let b = from; b < order.length; b++) {
-        if (info[order[b]].index - center > params.nearbyWinSize) break;
-        if (Math.abs(info[order[b]].index - center) <= params.nearbyWinSize) near[b] = true;
-      }
-    }
-    accepted = near;
+    accepted = withNearby(order.map((i) => info[i].index), accepted, params.nearbyWinSize);
   }
 
   const noiseRow = rows[0].map(Math.abs);
