@@ -290,3 +290,34 @@ Deno.test("32-bit integer sums and squares stay exact over long runs of extreme 
     }
   }
 });
+
+Deno.test("64-bit integer stats agree with the reference around the vector width and the 2^63 range", () => {
+  // Two values per vector: odd and even lengths and offsets leave a scalar
+  // tail or not; narrow ranges take the lane m2 pass, ranges of 2^63 and more
+  // the i128 one.
+  const random = rng(64);
+  const i64 = [-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n, 1n];
+  const u64 = [0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n, 1n];
+  const cases: [NumericDtype, bigint[]][] = [["int64", i64], ["uint64", u64]];
+  for (const [dtype, extremes] of cases) {
+    for (const n of [1, 2, 3, 4, 5, 31, 32, 33, 4095, 4096, 4097, 10_001]) {
+      for (const offset of [0, 1]) {
+        for (const mode of ["extremes", "narrow", "near-max", "span-2^63"] as const) {
+          const data = make(dtype, n, offset, random) as BigInt64Array | BigUint64Array;
+          for (let i = 0; i < n; i++) {
+            const u = random();
+            const small = BigInt(Math.floor((u - 0.5) * 2 ** 40));
+            if (mode === "extremes") data[i] = extremes[Math.floor(u * extremes.length)];
+            else if (mode === "narrow") data[i] = (dtype === "int64" ? 0n : 2n ** 41n) + small;
+            else if (mode === "near-max") data[i] = extremes[1] - (small < 0n ? -small : small);
+            else {data[i] = i % 2
+                ? extremes[0] + (small < 0n ? -small : small)
+                : extremes[0] + 2n ** 63n + small;}
+          }
+          const what = `${dtype} ${mode} n=${n} +${offset}`;
+          assertPartialsAgree(stats(data, dtype), statsReference(data, dtype), what);
+        }
+      }
+    }
+  }
+});

@@ -7,7 +7,9 @@
 //! accumulators that cannot overflow inside a block, widened once per block;
 //! squares by `i32x4.dot_i16x8_s`) and a scalar fallback elsewhere; 32-bit
 //! integers too (exact 64-bit squares by `extmul`, summed as 32-bit halves);
-//! 64-bit integers are scalar. Floats take one pass of shifted sums: with `c` near
+//! 64-bit integers too (min and max in 64-bit lanes, the exact sum as 32-bit
+//! halves, the spread with an exact two-half i64 -> f64 conversion when the
+//! range allows). Floats take one pass of shifted sums: with `c` near
 //! the mean, `sum(x - c)` and `sum((x - c)^2)` per block (lane sums restart
 //! every block, block sums are compensated, so the error does not grow with
 //! the chunk length) give the sum and `m2 = s2 - s1^2 / n` without
@@ -474,9 +476,51 @@ mod int32_simd {
     );
 }
 
-macro_rules! wide_int_stats {
+/// Sum of squared deviations of 64-bit integers from their exact mean
+/// `sum / n`, in f64 (`n > 0`). Deviations are taken exactly first: in i64
+/// (wrapping, which is exact when `max - min < 2^63`, the common case, and
+/// one `f64.convert_i64_s`) or else in i128.
+macro_rules! wide_m2 {
     ($name:ident, $t:ty) => {
-        /// Statistics of one chunk of 64-bit integers: exact sum, f64 spread.
+        fn $name(data: &[$t], sum: i128, min: i128, max: i128) -> f64 {
+            let n = data.len() as i128;
+            let mean_floor = sum.div_euclid(n);
+            let frac = sum.rem_euclid(n) as f64 / n as f64;
+            let mut m2 = 0.0f64;
+            if max - min <= i64::MAX as i128 {
+                // Every x - mean_floor lies in (-2^63, 2^63): the wrapping
+                // difference read as i64 is the exact one.
+                let m = mean_floor as u64;
+                for block in data.chunks(BLOCK) {
+                    let mut acc = 0.0f64;
+                    for &x in block {
+                        let d = (x as u64).wrapping_sub(m) as i64 as f64 - frac;
+                        acc += d * d;
+                    }
+                    m2 += acc;
+                }
+            } else {
+                for block in data.chunks(BLOCK) {
+                    let mut acc = 0.0f64;
+                    for &x in block {
+                        let d = (x as i128 - mean_floor) as f64 - frac;
+                        acc += d * d;
+                    }
+                    m2 += acc;
+                }
+            }
+            m2
+        }
+    };
+}
+
+wide_m2!(m2_i64_scalar, i64);
+wide_m2!(m2_u64_scalar, u64);
+
+macro_rules! wide_int_stats {
+    ($name:ident, $t:ty, $m2:ident) => {
+        /// Statistics of one chunk of 64-bit integers, scalar: exact sum, f64
+        /// spread (the reference of the simd128 path).
         pub fn $name(data: &[$t]) -> WideIntStats {
             let mut min = <$t>::MAX;
             let mut max = <$t>::MIN;
@@ -487,25 +531,12 @@ macro_rules! wide_int_stats {
                 sum += x as i128;
             }
             let n = data.len();
-            let mut m2 = 0.0f64;
-            if n > 0 {
-                // Deviations from the exact mean, taken in i128 first so the
-                // subtraction itself loses nothing.
-                let mean_floor = sum.div_euclid(n as i128);
-                let frac = sum.rem_euclid(n as i128) as f64 / n as f64;
-                for block in data.chunks(BLOCK) {
-                    let mut acc = 0.0f64;
-                    for &x in block {
-                        let d = (x as i128 - mean_floor) as f64 - frac;
-                        acc += d * d;
-                    }
-                    m2 += acc;
-                }
-            }
+            let (min, max) = (min as i128, max as i128);
+            let m2 = if n > 0 { $m2(data, sum, min, max) } else { 0.0 };
             WideIntStats {
                 count: n as u64,
-                min: min as i128,
-                max: max as i128,
+                min,
+                max,
                 sum,
                 m2,
             }
@@ -513,8 +544,164 @@ macro_rules! wide_int_stats {
     };
 }
 
-wide_int_stats!(stats_i64, i64);
-wide_int_stats!(stats_u64, u64);
+wide_int_stats!(stats_i64_scalar, i64, m2_i64_scalar);
+wide_int_stats!(stats_u64_scalar, u64, m2_u64_scalar);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub use int64_simd::{stats_i64, stats_u64};
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub use {stats_i64_scalar as stats_i64, stats_u64_scalar as stats_u64};
+
+/// simd128 scans of 64-bit integers. First pass: min and max in 64-bit lanes
+/// (`i64x2.lt`/`gt` and a bitselect; u64 is compared as i64 after flipping
+/// the sign bit), and the exact sum of each value split into its high 32-bit
+/// half (signed for i64, unsigned for u64) and its unsigned low half, summed
+/// in separate 64-bit lanes (a lane gains less than 2^32 per vector, and a
+/// chunk in wasm32 memory has fewer than 2^29 vectors), joined in i128.
+/// The m2 pass has no i64 -> f64 vector conversion to use; when the range is
+/// below 2^63 it forms each exact i64 deviation in lanes and converts it as
+/// `f64(high half) * 2^32 + f64(low half)`, which rounds once, so each
+/// squared deviation equals the scalar one (only the order of the f64 sums
+/// differs: two lane sums per block). Wider ranges take the scalar i128 pass.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod int64_simd {
+    use super::{
+        m2_i64_scalar, m2_u64_scalar, stats_i64_scalar, stats_u64_scalar, WideIntStats, BLOCK,
+    };
+    use core::arch::wasm32::*;
+
+    /// Loads vector `k` of the 16-byte vectors at `p`.
+    ///
+    /// # Safety
+    /// The `(k + 1) * 16` bytes from `p` must lie inside one slice.
+    #[inline(always)]
+    unsafe fn load<T>(p: *const T, k: usize) -> v128 {
+        v128_load((p as *const u8).add(k * 16) as *const v128)
+    }
+
+    /// Min, max (as i64 after xor with `bias`) and the sums of the high and
+    /// low 32-bit halves of the first `vecs` vectors at `p`.
+    ///
+    /// # Safety
+    /// `vecs * 16` bytes from `p` must lie inside one slice.
+    #[inline(always)]
+    unsafe fn scan(p: *const u8, vecs: usize, bias: v128, signed: bool) -> [v128; 4] {
+        let (mut mn, mut mx) = (i64x2_splat(i64::MAX), i64x2_splat(i64::MIN));
+        let (mut hi, mut lo) = (i64x2_splat(0), i64x2_splat(0));
+        let low_half = i64x2_splat(0xffff_ffff);
+        for k in 0..vecs {
+            let v = load(p, k);
+            let y = v128_xor(v, bias);
+            mn = v128_bitselect(y, mn, i64x2_lt(y, mn));
+            mx = v128_bitselect(y, mx, i64x2_gt(y, mx));
+            // `signed` is a constant at each (inlined) call.
+            hi = i64x2_add(
+                hi,
+                if signed {
+                    i64x2_shr(v, 32)
+                } else {
+                    u64x2_shr(v, 32)
+                },
+            );
+            lo = i64x2_add(lo, v128_and(v, low_half));
+        }
+        [mn, mx, hi, lo]
+    }
+
+    /// Sum of squared deviations of the first `vecs` vectors at `p` from
+    /// `m + frac`, where every `x - m` fits i64 (wrapping difference).
+    ///
+    /// # Safety
+    /// `vecs * 16` bytes from `p` must lie inside one slice.
+    #[inline(always)]
+    unsafe fn m2_lanes(p: *const u8, vecs: usize, m: u64, frac: f64) -> f64 {
+        let (mv, fv) = (i64x2_splat(m as i64), f64x2_splat(frac));
+        let two32 = f64x2_splat(4294967296.0);
+        let mut m2 = 0.0f64;
+        let per_block = BLOCK / 2;
+        let mut k = 0;
+        while k < vecs {
+            let end = vecs.min(k + per_block);
+            let mut acc = f64x2_splat(0.0);
+            while k < end {
+                let d = i64x2_sub(load(p, k), mv);
+                // High halves (signed) and low halves (unsigned) of both lanes.
+                let h = f64x2_convert_low_i32x4(i32x4_shuffle::<1, 3, 1, 3>(d, d));
+                let l = f64x2_convert_low_u32x4(i32x4_shuffle::<0, 2, 0, 2>(d, d));
+                let x = f64x2_sub(f64x2_add(f64x2_mul(h, two32), l), fv);
+                acc = f64x2_add(acc, f64x2_mul(x, x));
+                k += 1;
+            }
+            m2 += f64x2_extract_lane::<0>(acc) + f64x2_extract_lane::<1>(acc);
+        }
+        m2
+    }
+
+    macro_rules! scan64 {
+        ($name:ident, $t:ty, $scalar:ident, $m2_scalar:ident, $bias:expr, $signed:expr) => {
+            pub fn $name(data: &[$t]) -> WideIntStats {
+                let vecs = data.len() / 2;
+                let bias = i64x2_splat($bias);
+                // SAFETY: vecs = len / 2 vectors of two 64-bit values lie inside `data`.
+                let [mn, mx, hi, lo] =
+                    unsafe { scan(data.as_ptr() as *const u8, vecs, bias, $signed) };
+                let rest = $scalar(&data[vecs * 2..]);
+                let unbias = |x: i64| (x ^ $bias) as $t as i128;
+                let lanes = |v: v128| [i64x2_extract_lane::<0>(v), i64x2_extract_lane::<1>(v)];
+                let halves = |v: v128| -> i128 {
+                    let [a, b] = lanes(v);
+                    if $signed {
+                        a as i128 + b as i128
+                    } else {
+                        a as u64 as i128 + b as u64 as i128
+                    }
+                };
+                let n = data.len();
+                if vecs == 0 {
+                    return rest;
+                }
+                let [mn0, mn1] = lanes(mn);
+                let [mx0, mx1] = lanes(mx);
+                let min = unbias(mn0.min(mn1)).min(rest.min);
+                let max = unbias(mx0.max(mx1)).max(rest.max);
+                let sum = (halves(hi) << 32) + halves(lo) + rest.sum;
+                let m2 = if max - min <= i64::MAX as i128 {
+                    let nn = n as i128;
+                    let mean_floor = sum.div_euclid(nn);
+                    let frac = sum.rem_euclid(nn) as f64 / n as f64;
+                    let m = mean_floor as u64;
+                    // SAFETY: as for the first pass.
+                    let simd = unsafe { m2_lanes(data.as_ptr() as *const u8, vecs, m, frac) };
+                    let mut tail = 0.0;
+                    for &x in &data[vecs * 2..] {
+                        let d = (x as u64).wrapping_sub(m) as i64 as f64 - frac;
+                        tail += d * d;
+                    }
+                    simd + tail
+                } else {
+                    $m2_scalar(data, sum, min, max)
+                };
+                WideIntStats {
+                    count: n as u64,
+                    min,
+                    max,
+                    sum,
+                    m2,
+                }
+            }
+        };
+    }
+
+    scan64!(stats_i64, i64, stats_i64_scalar, m2_i64_scalar, 0, true);
+    scan64!(
+        stats_u64,
+        u64,
+        stats_u64_scalar,
+        m2_u64_scalar,
+        i64::MIN,
+        false
+    );
+}
 
 /// Statistics of an f32 chunk (accumulated in f64).
 pub fn stats_f32(data: &[f32]) -> FloatStats {
@@ -1063,6 +1250,23 @@ mod tests {
         let mean = (4700.0 * 1e6 + 1.0) / 5000.0;
         let want: f64 = v.iter().map(|x| (x - mean) * (x - mean)).sum();
         assert!(((s.m2 - want) / want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn wide_m2_in_i64_matches_the_i128_deviations() {
+        // A range just under 2^63 takes the i64 deviations; the same values
+        // through i128 (forced by passing a wider range) give the same m2.
+        let v: Vec<i64> = (0..5_001i64)
+            .map(|i| i64::MIN / 2 + (i * 1_000_003 % 7_919) * (1 << 50))
+            .collect();
+        let s = stats_i64(&v);
+        assert!(s.max - s.min <= i64::MAX as i128);
+        let wide = m2_i64_scalar(&v, s.sum, i64::MIN as i128, i64::MAX as i128);
+        assert_eq!(s.m2, wide);
+        let u: Vec<u64> = v.iter().map(|&x| (x as u64) ^ (1 << 63)).collect();
+        let t = stats_u64(&u);
+        assert_eq!(t.m2, m2_u64_scalar(&u, t.sum, 0, u64::MAX as i128));
+        assert_eq!(stats_i64(&[i64::MIN, i64::MAX]).m2, 2.0 * 2f64.powi(126));
     }
 
     #[test]
