@@ -309,28 +309,37 @@ export function traceLevel(
   return next;
 }
 
-/** Full width at half height above the local minimum within +-3 scale samples. */
-function halfMaxWidth(x: Float64Array, index: number, scale: number): number {
-  const n = x.length;
+/**
+ * Full width at half height above the local minimum within +-3 scale samples;
+ * `x` holds samples from `x0` of a signal of `n` samples (indices are global).
+ */
+export function halfMaxWidth(
+  x: Float64Array,
+  index: number,
+  scale: number,
+  x0 = 0,
+  n: number = x.length,
+): number {
+  const at = (i: number) => x[i - x0];
   const radius = Math.max(2, Math.ceil(3 * scale));
   const from = Math.max(0, index - radius);
   const to = Math.min(n - 1, index + radius);
   let base = Infinity;
-  for (let i = from; i <= to; i++) base = Math.min(base, x[i]);
-  const top = x[index];
+  for (let i = from; i <= to; i++) base = Math.min(base, at(i));
+  const top = at(index);
   if (!(top > base)) return 0;
   const half = base + (top - base) / 2;
   let left = from;
   for (let i = index; i > from; i--) {
-    if (x[i - 1] <= half) {
-      left = i - 1 + (half - x[i - 1]) / (x[i] - x[i - 1]);
+    if (at(i - 1) <= half) {
+      left = i - 1 + (half - at(i - 1)) / (at(i) - at(i - 1));
       break;
     }
   }
   let right = to;
   for (let i = index; i < to; i++) {
-    if (x[i + 1] <= half) {
-      right = i + (x[i] - half) / (x[i] - x[i + 1]);
+    if (at(i + 1) <= half) {
+      right = i + (at(i) - half) / (at(i) - at(i + 1));
       break;
     }
   }
@@ -345,10 +354,18 @@ function parabolicOffset(a: number, b: number, c: number): number {
   return Math.max(-0.5, Math.min(0.5, offset));
 }
 
-/** Sub-sample position from the CWT row at the peak's scale around `center`. */
-function tunedPosition(row: Float64Array, center: number): number {
-  if (center < 1 || center > row.length - 2) return center;
-  return center + parabolicOffset(row[center - 1], row[center], row[center + 1]);
+/**
+ * Sub-sample position from the CWT row at the peak's scale around `center`;
+ * `row` holds samples from `r0` of a signal of `n` samples.
+ */
+export function tunedPosition(
+  row: Float64Array,
+  center: number,
+  r0 = 0,
+  n: number = row.length,
+): number {
+  if (center < 1 || center > n - 2) return center;
+  return center + parabolicOffset(row[center - 1 - r0], row[center - r0], row[center + 1 - r0]);
 }
 
 function detectMassSpecWavelet(x: Float64Array, params: Readonly<PeakParams>): Peak[] {
@@ -370,38 +387,14 @@ function detectMassSpecWavelet(x: Float64Array, params: Readonly<PeakParams>): P
   const skipLevel = params.skipSmallestScale ? rawOffset : -1;
   const ridges = traceRidges(maxima, levelScales, skipLevel, params.gapTh, params.minWinSize);
 
-  const maxScale = scales[scales.length - 1];
-  const ridgeLength = Math.min(params.ridgeLength, maxScale);
-  const [scaleLo, scaleHi] = params.scaleRange;
-  const info = ridges.map((ridge) => {
-    const index = ridge.points[0];
-    const topLevel = ridge.lowLevel + ridge.points.length - 1;
-    let value = -Infinity;
-    let scale = levelScales[ridge.lowLevel];
-    let center = index;
-    let level = -1;
-    for (let i = 0; i < ridge.points.length; i++) {
-      const lv = ridge.lowLevel + i;
-      const s = levelScales[lv];
-      if (lv < rawOffset || s < scaleLo || s > scaleHi) continue;
-      const v = levelRows[lv][ridge.points[i]];
-      if (v > value) {
-        value = v;
-        scale = s;
-        center = ridge.points[i];
-        level = lv;
-      }
-    }
-    if (level < 0) value = 0;
-    return { index, value, scale, center, level, long: levelScales[topLevel] >= ridgeLength };
-  });
-  // Stable order by index, as R's order(mzInd).
-  const order = info.map((_, i) => i).sort((a, b) => info[a].index - info[b].index || a - b);
-
-  let accepted = order.map((i) => info[i].long);
-  if (params.nearbyPeak) {
-    accepted = withNearby(order.map((i) => info[i].index), accepted, params.nearbyWinSize);
-  }
+  const { info, order, accepted } = rankRidges(
+    ridges,
+    levelScales,
+    rawOffset,
+    scales[scales.length - 1],
+    params,
+    (level, at) => levelRows[level][at],
+  );
 
   const noiseRow = rows[0].map(Math.abs);
   const minNoise = params.minNoiseRelative ? params.minNoiseLevel * maxCoef : params.minNoiseLevel;
@@ -432,6 +425,62 @@ function detectMassSpecWavelet(x: Float64Array, params: Readonly<PeakParams>): P
     });
   }
   return peaks;
+}
+
+/** A ridge's summary: where it starts and its largest coefficient in the scale range. */
+export interface RidgeInfo {
+  index: number;
+  value: number;
+  scale: number;
+  center: number;
+  level: number;
+  long: boolean;
+}
+
+/**
+ * Summarizes each ridge (largest coefficient within `scaleRange`, at levels from
+ * `rawOffset`; `valueAt(level, position)` reads a coefficient), orders them by
+ * index (stably, as R's `order(mzInd)`) and marks the accepted ones: long
+ * enough, or (`nearbyPeak`) near one that is.
+ */
+export function rankRidges(
+  ridges: FinishedRidge[],
+  levelScales: number[],
+  rawOffset: number,
+  maxScale: number,
+  params: Readonly<PeakParams>,
+  valueAt: (level: number, at: number) => number,
+): { info: RidgeInfo[]; order: number[]; accepted: boolean[] } {
+  const ridgeLength = Math.min(params.ridgeLength, maxScale);
+  const [scaleLo, scaleHi] = params.scaleRange;
+  const info = ridges.map((ridge) => {
+    const index = ridge.points[0];
+    const topLevel = ridge.lowLevel + ridge.points.length - 1;
+    let value = -Infinity;
+    let scale = levelScales[ridge.lowLevel];
+    let center = index;
+    let level = -1;
+    for (let i = 0; i < ridge.points.length; i++) {
+      const lv = ridge.lowLevel + i;
+      const s = levelScales[lv];
+      if (lv < rawOffset || s < scaleLo || s > scaleHi) continue;
+      const v = valueAt(lv, ridge.points[i]);
+      if (v > value) {
+        value = v;
+        scale = s;
+        center = ridge.points[i];
+        level = lv;
+      }
+    }
+    if (level < 0) value = 0;
+    return { index, value, scale, center, level, long: levelScales[topLevel] >= ridgeLength };
+  });
+  const order = info.map((_, i) => i).sort((a, b) => info[a].index - info[b].index || a - b);
+  let accepted = order.map((i) => info[i].long);
+  if (params.nearbyPeak) {
+    accepted = withNearby(order.map((i) => info[i].index), accepted, params.nearbyWinSize);
+  }
+  return { info, order, accepted };
 }
 
 /** scipy's ricker/cwt: 'same'-mode zero-padded convolution, wavelet length min(10 a, n). */

@@ -31,11 +31,13 @@
 import { type PeakParams, validatePeakParams } from "./params.ts";
 import {
   type FinishedRidge,
+  halfMaxWidth,
   mexicanHatTaps,
   type Peak,
+  rankRidges,
   type Ridge,
   traceLevel,
-  withNearby,
+  tunedPosition,
 } from "./reference.ts";
 
 /** A 1-D signal read piecewise: raw samples `[from, to)` as float64 (NaN kept). */
@@ -353,41 +355,6 @@ function traceRidges(
   return { ridges: survivors.concat(finished), aliveInCore };
 }
 
-/** The reference's `halfMaxWidth` over `x` holding samples from `x0`, in global indices. */
-function halfMaxWidth(x: Float64Array, x0: number, n: number, index: number, scale: number) {
-  const at = (i: number) => x[i - x0];
-  const radius = Math.max(2, Math.ceil(3 * scale));
-  const from = Math.max(0, index - radius);
-  const to = Math.min(n - 1, index + radius);
-  let base = Infinity;
-  for (let i = from; i <= to; i++) base = Math.min(base, at(i));
-  const top = at(index);
-  if (!(top > base)) return 0;
-  const half = base + (top - base) / 2;
-  let left = from;
-  for (let i = index; i > from; i--) {
-    if (at(i - 1) <= half) {
-      left = i - 1 + (half - at(i - 1)) / (at(i) - at(i - 1));
-      break;
-    }
-  }
-  let right = to;
-  for (let i = index; i < to; i++) {
-    if (at(i + 1) <= half) {
-      right = i + (at(i) - half) / (at(i) - at(i + 1));
-      break;
-    }
-  }
-  return right - left;
-}
-
-function parabolicOffset(a: number, b: number, c: number): number {
-  const curvature = a - 2 * b + c;
-  if (!(curvature < 0)) return 0;
-  const offset = 0.5 * (a - c) / curvature;
-  return Math.max(-0.5, Math.min(0.5, offset));
-}
-
 /** Geometry of one window: core `[c0, c1)`, rows `[r0, r1)`, filled samples `[x0, x1)`. */
 interface Window {
   c0: number;
@@ -437,36 +404,14 @@ function windowPeaks(
     w.c1,
   );
 
-  const maxScale = lv.scales[lv.scales.length - 1];
-  const ridgeLength = Math.min(params.ridgeLength, maxScale);
-  const [scaleLo, scaleHi] = params.scaleRange;
-  const info = ridges.map((ridge) => {
-    const index = ridge.points[0];
-    const topLevel = ridge.lowLevel + ridge.points.length - 1;
-    let value = -Infinity;
-    let scale = lv.levelScales[ridge.lowLevel];
-    let center = index;
-    let level = -1;
-    for (let i = 0; i < ridge.points.length; i++) {
-      const l = ridge.lowLevel + i;
-      const s = lv.levelScales[l];
-      if (l < lv.rawOffset || s < scaleLo || s > scaleHi) continue;
-      const v = levelRows[l][ridge.points[i] - w.r0];
-      if (v > value) {
-        value = v;
-        scale = s;
-        center = ridge.points[i];
-        level = l;
-      }
-    }
-    if (level < 0) value = 0;
-    return { index, value, scale, center, level, long: lv.levelScales[topLevel] >= ridgeLength };
-  });
-  const order = info.map((_, i) => i).sort((a, b) => info[a].index - info[b].index || a - b);
-  let accepted = order.map((i) => info[i].long);
-  if (params.nearbyPeak) {
-    accepted = withNearby(order.map((i) => info[i].index), accepted, params.nearbyWinSize);
-  }
+  const { info, order, accepted } = rankRidges(
+    ridges,
+    lv.levelScales,
+    lv.rawOffset,
+    lv.scales[lv.scales.length - 1],
+    params,
+    (level, at) => levelRows[level][at - w.r0],
+  );
 
   const noiseRow = rows[0].map(Math.abs);
   const minNoise = params.minNoiseRelative ? params.minNoiseLevel * maxCoef : params.minNoiseLevel;
@@ -489,22 +434,16 @@ function windowPeaks(
     );
     const snr = r.value / noise;
     if (!(snr > params.snr)) continue;
-    let position = r.index;
-    if (params.tuneIn && r.level >= lv.rawOffset && r.scale > 0) {
-      const row = levelRows[r.level];
-      const c = r.center;
-      const tuned = c < 1 || c > n - 2
-        ? c
-        : c + parabolicOffset(row[c - 1 - w.r0], row[c - w.r0], row[c + 1 - w.r0]);
-      position = tuned + (r.index - r.center);
-    }
+    const position = params.tuneIn && r.level >= lv.rawOffset && r.scale > 0
+      ? tunedPosition(levelRows[r.level], r.center, w.r0, n) + (r.index - r.center)
+      : r.index;
     peaks.push({
       index: r.index,
       position,
       scale: r.scale,
       snr,
       height: x[r.index - w.x0],
-      fwhm: halfMaxWidth(x, w.x0, n, r.index, r.scale > 0 ? r.scale : 1),
+      fwhm: halfMaxWidth(x, r.index, r.scale > 0 ? r.scale : 1, w.x0, n),
     });
   }
   return { peaks, aliveInCore };
