@@ -79,28 +79,28 @@ label_type!(u64, u64x2_splat, i64x2_eq, i64x2_bitmask);
 /// `labels` and `counts` must hold `data.len()` entries in the worst case;
 /// they double as the scratch for the run list.
 pub fn label_counts<T: Label>(data: &[T], labels: &mut [u64], counts: &mut [u64]) -> usize {
-    let mut runs = 0usize;
-    let mut i = 0;
-    while i < data.len() {
-        let j = T::run_end(data, i);
-        let v: u64 = data[i].into();
-        if v != 0 {
-            labels[runs] = v;
-            counts[runs] = (j - i) as u64;
-            runs += 1;
-        }
-        i = j;
-    }
-    merge_runs(labels, counts, runs)
+    count_runs(data, labels, counts, T::run_end)
 }
 
 /// `label_counts` with the scalar run scan: the reference of the simd128 one.
 #[allow(dead_code)] // used by the tests
 pub fn label_counts_scalar<T: Label>(data: &[T], labels: &mut [u64], counts: &mut [u64]) -> usize {
+    count_runs(data, labels, counts, run_end_scalar)
+}
+
+/// Lists the non-zero runs that `run_end` finds as (label, length) pairs,
+/// then merges them.
+#[inline(always)]
+fn count_runs<T: Label>(
+    data: &[T],
+    labels: &mut [u64],
+    counts: &mut [u64],
+    run_end: impl Fn(&[T], usize) -> usize,
+) -> usize {
     let mut runs = 0usize;
     let mut i = 0;
     while i < data.len() {
-        let j = run_end_scalar(data, i);
+        let j = run_end(data, i);
         let v: u64 = data[i].into();
         if v != 0 {
             labels[runs] = v;

@@ -26,6 +26,21 @@ pub struct ProfileOut<'a> {
     pub min: &'a mut [f64],
 }
 
+impl ProfileOut<'_> {
+    /// Adds a reduced row (its sum, count, max and min) to cell `o`.
+    #[inline(always)]
+    fn add_row(&mut self, o: usize, s: f64, c: f64, mx: f64, mn: f64) {
+        self.sum[o] += s;
+        self.count[o] += c;
+        if mx > self.max[o] {
+            self.max[o] = mx;
+        }
+        if mn < self.min[o] {
+            self.min[o] = mn;
+        }
+    }
+}
+
 macro_rules! profile {
     ($name:ident, $t:ty) => {
         /// Accumulates the `extent` region of `data` (element `stride`s) into
@@ -67,14 +82,7 @@ macro_rules! profile {
                                     }
                                 }
                             }
-                            out.sum[obase] += s;
-                            out.count[obase] += c;
-                            if mx > out.max[obase] {
-                                out.max[obase] = mx;
-                            }
-                            if mn < out.min[obase] {
-                                out.min[obase] = mn;
-                            }
+                            out.add_row(obase, s, c, mx, mn);
                         } else {
                             for i3 in 0..extent[3] {
                                 let x = data[base + i3 * stride[3]] as f64;
@@ -321,14 +329,7 @@ mod simd {
                     let row = &data[base..base + e3];
                     if out_stride[3] == 0 {
                         let (s, c, mx, mn) = row_reduced(row);
-                        out.sum[o] += s;
-                        out.count[o] += c;
-                        if mx > out.max[o] {
-                            out.max[o] = mx;
-                        }
-                        if mn < out.min[o] {
-                            out.min[o] = mn;
-                        }
+                        out.add_row(o, s, c, mx, mn);
                     } else {
                         row_kept(
                             row,
