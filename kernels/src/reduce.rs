@@ -403,12 +403,12 @@ mod int32_simd {
     use core::arch::wasm32::*;
 
     macro_rules! scan32 {
-        ($name:ident, $t:tt, $scalar:ident, $splat:ident, $splat2:ident, $ext_lo:ident, $ext_hi:ident,
+        ($name:ident, $t:tt, $scalar:ident, $splat:ident, $ext_lo:ident, $ext_hi:ident,
          $mul_lo:ident, $mul_hi:ident) => {
             pub fn $name(data: &[$t]) -> IntStats {
                 let vecs = data.len() / 4;
                 let p = data.as_ptr() as *const v128;
-                let (mut mn, mut mx) = ($splat(<$t>::MAX), $splat2(<$t>::MIN));
+                let (mut mn, mut mx) = ($splat(<$t>::MAX), $splat(<$t>::MIN));
                 let mut sum = i64x2_splat(0);
                 let (mut sq_lo, mut sq_hi) = (i64x2_splat(0), i64x2_splat(0));
                 let low_half = i64x2_splat(0xffff_ffff);
@@ -457,7 +457,6 @@ mod int32_simd {
         i32,
         stats_i32_scalar,
         i32x4_splat,
-        i32x4_splat,
         i64x2_extend_low_i32x4,
         i64x2_extend_high_i32x4,
         i64x2_extmul_low_i32x4,
@@ -467,7 +466,6 @@ mod int32_simd {
         stats_u32,
         u32,
         stats_u32_scalar,
-        u32x4_splat,
         u32x4_splat,
         u64x2_extend_low_u32x4,
         u64x2_extend_high_u32x4,
