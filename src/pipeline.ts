@@ -29,7 +29,7 @@ import { shardRange } from "./shard_range.ts";
 import type { Progress } from "./progress.ts";
 import type { TraceRecorder } from "./trace.ts";
 import type { ArrayInfo, Region, RegionReader, Stage } from "./stages/stage.ts";
-import { openStore, type Store } from "./store.ts";
+import { FileStore, openStore, type Store } from "./store.ts";
 
 /** Version of the report format (and of lamella). */
 export const VERSION = "0.1.0";
@@ -312,10 +312,9 @@ async function processArray(
   // Local reads return in microseconds: two outstanding per reader keep it busy, and
   // fewer buffers in flight die young (880 MiB bench: 139 MB peak RSS instead of 186,
   // and faster). Remote reads need the plan's depth to hide latency.
-  const remote = /^(https?|s3):\/\//i.test(request.source);
-  const inFlight = remote
-    ? Math.max(1, plan.batchChunks)
-    : Math.min(2 * plan.workers, Math.max(1, plan.batchChunks));
+  const inFlight = store instanceof FileStore
+    ? Math.min(2 * plan.workers, Math.max(1, plan.batchChunks))
+    : Math.max(1, plan.batchChunks);
   // Workers pay off once an array has a few chunks per worker and some megabytes.
   const workers = pool && plan.workers > 1 && mine.to - mine.from >= 2 * plan.workers &&
       base.bytes >= 4e6
@@ -413,12 +412,12 @@ async function processArray(
       info.prepass = { min: s.min, max: s.max, count: s.count };
     }
     const { states, chunks: chunksTotal } = await reduceAll(request.stages, active);
-    if (!request.partials) await readArrays(arr, active, states, info);
     if (request.partials) {
       const partial = { info, stages: active.map((s) => s.name), states, ...mine };
       const counts = { chunksTotal, chunksMissing: missing, workers };
       return { ...planned, seconds: seconds(), ...counts, partial };
     }
+    await readArrays(arr, active, states, info);
     const results = finalizeArray(active, states, info);
     return {
       ...planned,
