@@ -24,7 +24,7 @@ fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q "0.2.83"; then
   echo "building wasm-bindgen-cli 0.2.83 with Debian's Rust (a few minutes)"
   work=$(mktemp -d)
-  curl -fsSL "https://crates.io/api/v1/crates/wasm-bindgen-cli/0.2.83/download" | tar xz -C "$work"
+  curl -fsSL "https://static.crates.io/crates/wasm-bindgen-cli/wasm-bindgen-cli-0.2.83.crate" | tar xz -C "$work"
   src="$work/wasm-bindgen-cli-0.2.83"
   (cd "$src" && RUSTUP_TOOLCHAIN=stable cargo vendor --locked --quiet vendor >/dev/null)
   (cd "$src" && RUSTC=/usr/bin/rustc /usr/bin/cargo install --path . --locked --offline --quiet \

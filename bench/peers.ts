@@ -33,22 +33,98 @@ function gnuTime(): string {
   return Deno.env.get("LAMELLA_GNU_TIME") ?? "/usr/bin/time";
 }
 
-/** Names of the Python peers, one script each in bench/peers/. */
-export type PeerName = "numpy_loop" | "dask_array" | "zarrs_pipeline" | "tensorstore_read";
+/** Names of the Python peers (scripts in bench/peers/). */
+export type PeerName =
+  | "numpy_threads"
+  | "numpy_1thread"
+  | "zarr2_threads"
+  | "decode_limit"
+  | "dask_array"
+  | "zarrs_pipeline"
+  | "tensorstore_read";
 
-/** Each peer and the Python modules it imports. */
-export const PEERS: ReadonlyArray<{ name: PeerName; modules: readonly string[] }> = [
-  { name: "numpy_loop", modules: ["numpy", "zarr"] },
-  { name: "dask_array", modules: ["numpy", "zarr", "dask.array"] },
-  { name: "zarrs_pipeline", modules: ["numpy", "zarr", "zarrs"] },
-  { name: "tensorstore_read", modules: ["numpy", "tensorstore"] },
+/** A peer: its script, interpreter, the modules it imports and how it is set up. */
+export interface PeerSpec {
+  name: PeerName;
+  script: string;
+  args?: readonly string[];
+  /** `venv` (data/bench/venv, PyPI) or `system` (Debian's /usr/bin/python3 and python3-* packages). */
+  python?: "venv" | "system";
+  modules: readonly string[];
+  /** How its best user would run it, as the bench prints it. */
+  setup: string;
+  /** False for the decode limit: it decodes and computes nothing. */
+  reduces: boolean;
+}
+
+/**
+ * Every peer, each configured as its best user would run it: all cores,
+ * buffers reused, the fastest obvious NumPy calls.
+ */
+export const PEERS: readonly PeerSpec[] = [
+  {
+    name: "numpy_threads",
+    script: "numpy_threads.py",
+    modules: ["numpy", "zarr"],
+    setup:
+      "zarr 3 + NumPy chunk loop on all cores (a thread per contiguous chunk list, persistent buffers, np.bincount)",
+    reduces: true,
+  },
+  {
+    name: "numpy_1thread",
+    script: "numpy_threads.py",
+    args: ["--threads", "1"],
+    modules: ["numpy", "zarr"],
+    setup: "the same zarr 3 + NumPy loop on 1 thread",
+    reduces: true,
+  },
+  {
+    name: "zarr2_threads",
+    script: "numpy_threads.py",
+    python: "system",
+    modules: ["numpy", "zarr", "numcodecs"],
+    setup: "Debian's zarr 2 + NumPy, the same loop on all cores",
+    reduces: true,
+  },
+  {
+    name: "decode_limit",
+    script: "decode_limit.py",
+    modules: ["numpy", "numcodecs"],
+    setup: "every chunk file decoded by numcodecs (libzstd/zlib) on all cores, no reduction",
+    reduces: false,
+  },
+  {
+    name: "dask_array",
+    script: "dask_array.py",
+    modules: ["numpy", "zarr", "dask.array"],
+    setup: "da.from_zarr with 64 MiB chunks, one da.compute on the threaded scheduler, all cores",
+    reduces: true,
+  },
+  {
+    name: "zarrs_pipeline",
+    script: "zarrs_pipeline.py",
+    modules: ["numpy", "zarr", "zarrs"],
+    setup:
+      "zarr 3 with the zarrs codec pipeline reading 64 MiB blocks (Rust threads), NumPy reducing on all cores",
+    reduces: true,
+  },
+  {
+    name: "tensorstore_read",
+    script: "tensorstore_read.py",
+    modules: ["numpy", "tensorstore"],
+    setup: "TensorStore reading 64 MiB blocks (its own concurrency), NumPy reducing on all cores",
+    reduces: true,
+  },
 ];
 
 /** Whether a peer can run here, and with which interpreter. */
 export interface PeerInfo {
   name: PeerName;
   script: string;
+  args: readonly string[];
   python: string;
+  setup: string;
+  reduces: boolean;
   available: boolean;
   /** Why not, when it is not available. */
   reason?: string;
@@ -249,26 +325,35 @@ async function exists(path: string): Promise<boolean> {
  * ```
  */
 export async function peersAvailable(python = venvPython()): Promise<PeerInfo[]> {
-  const info = (name: PeerName, available: boolean, reason?: string): PeerInfo => ({
-    name,
-    script: `${PEERS_DIR}/${name}.py`,
-    python,
-    available,
-    ...(reason ? { reason } : {}),
-  });
-  if (!(await exists(python))) {
-    const why = `${python} is missing; run: bash bench/peers/setup_venv.sh`;
-    return PEERS.map((p) => info(p.name, false, why));
-  }
   return await Promise.all(PEERS.map(async (p) => {
-    const out = await new Deno.Command(python, {
+    const interpreter = p.python === "system" ? "/usr/bin/python3" : python;
+    const info = (available: boolean, reason?: string): PeerInfo => ({
+      name: p.name,
+      script: `${PEERS_DIR}/${p.script}`,
+      args: p.args ?? [],
+      python: interpreter,
+      setup: p.setup,
+      reduces: p.reduces,
+      available,
+      ...(reason ? { reason } : {}),
+    });
+    if (!(await exists(interpreter))) {
+      return info(
+        false,
+        p.python === "system"
+          ? `${interpreter} is missing; apt-get install python3 python3-zarr`
+          : `${interpreter} is missing; run: bash bench/peers/setup_venv.sh`,
+      );
+    }
+    const out = await new Deno.Command(interpreter, {
       args: ["-c", p.modules.map((m) => `import ${m}`).join("; ")],
       stdout: "null",
       stderr: "piped",
     }).output();
-    if (out.success) return info(p.name, true);
+    if (out.success) return info(true);
     const last = new TextDecoder().decode(out.stderr).trim().split("\n").pop() ?? "";
-    return info(p.name, false, `cannot import ${p.modules.join(", ")}: ${last}`);
+    const hint = p.python === "system" ? " (apt-get install python3-zarr)" : "";
+    return info(false, `cannot import ${p.modules.join(", ")}: ${last}${hint}`);
   }));
 }
 
@@ -365,15 +450,17 @@ export async function runPeer(
   storePath: string,
   histogram?: HistogramSpec | null,
 ): Promise<PeerResult> {
-  const name = typeof peer === "string" ? peer : peer.name;
-  const python = typeof peer === "string" ? venvPython() : peer.python;
-  const args = [`${PEERS_DIR}/${name}.py`, "--store", resolve(storePath)];
+  const info = typeof peer === "string"
+    ? (await peersAvailable()).find((p) => p.name === peer)!
+    : peer;
+  const name = info.name;
+  const args = [info.script, ...info.args, "--store", resolve(storePath)];
   if (histogram === null) args.push("--bins", "0");
   else if (histogram) {
     // `--range=` form: argparse would take "-32768,..." for an option.
     args.push("--bins", String(histogram.bins), `--range=${histogram.range.join(",")}`);
   }
-  const run = await spawnMeasured(python, args, { cwd: PEERS_DIR });
+  const run = await spawnMeasured(info.python, args, { cwd: PEERS_DIR });
   const line = run.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
   if (run.code !== 0 || line === undefined) {
     throw new Error(`peer ${name} on ${storePath} exited with ${run.code}:\n${tail(run.stderr)}`);
@@ -386,7 +473,7 @@ export async function runPeer(
     peakRssBytes: run.peakRssBytes,
     peakRssSource: run.peakRssSource,
     selfPeakRssBytes: raw.peakRssBytes as number,
-    stats: raw.stats as Stats,
+    stats: (raw.stats ?? null) as Stats,
     ...(Array.isArray(raw.histogram) ? { histogram: raw.histogram as number[] } : {}),
     histogramSum: (raw.histogramSum as number | null) ?? null,
     versions: (raw.versions ?? {}) as Record<string, string>,
@@ -732,7 +819,9 @@ export async function compareStore(
     failed,
     pairs: summaries.map((s) => {
       const agreement = new Set<string>();
-      for (const l of s.a.runs) {
+      // The decode limit computes nothing: there is nothing to agree on.
+      const reduces = peers.find((p) => p.name === s.name)?.reduces ?? true;
+      for (const l of reduces ? s.a.runs : []) {
         for (const p of s.b.runs) {
           for (
             const d of disagreements(l.stats, p.stats, {
@@ -744,7 +833,7 @@ export async function compareStore(
         }
       }
       // The range is the integer dtype's, so every value lands in a bin.
-      for (const p of s.b.runs) {
+      for (const p of reduces ? s.b.runs : []) {
         const count = s.a.runs[0].stats.count;
         if (histogram && p.histogramSum !== count) {
           agreement.add(`histogram holds ${p.histogramSum} values, count is ${count}`);

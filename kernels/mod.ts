@@ -36,6 +36,9 @@ interface Instance {
   scratchPtr: number;
   scratchLen: number;
   outPtr: number;
+  /** The input region ({@linkcode residentInput}): separate from scratch, so kernels' work space never overwrites it. */
+  inputPtr: number;
+  inputLen: number;
 }
 
 let instance: Instance | undefined;
@@ -46,9 +49,18 @@ function kernels(): Instance {
     memory: WebAssembly.Memory;
   };
   const outPtr = glue.alloc(64);
-  instance = { memory: exports.memory, scratchPtr: 0, scratchLen: 0, outPtr };
+  instance = {
+    memory: exports.memory,
+    scratchPtr: 0,
+    scratchLen: 0,
+    outPtr,
+    inputPtr: 0,
+    inputLen: 0,
+  };
   return instance;
 }
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Returns the address of a scratch region of at least `bytes` bytes. */
 function scratch(bytes: number): number {
@@ -72,11 +84,14 @@ export function kernelMemoryBytes(): number {
 }
 
 /**
- * A typed array of `length` elements that lives in the kernels' scratch
- * memory: fill it (for example, decode a chunk into it) and pass it to a
- * kernel, which then reads it without copying. It stays valid until the next
- * call that needs more scratch than it occupies (check `.length`/`.buffer`
- * before reuse); any other input is copied in as usual.
+ * A typed array of `length` elements in the kernels' input region: fill it
+ * (for example, decode a chunk straight into it) and pass it to any kernel,
+ * which then reads it in place, without a copy. The region is separate from
+ * the kernels' work space, so a kernel never overwrites it; it is reused by
+ * the next call to this function (grown only when `length` needs more). A
+ * kernel whose work space grows linear memory detaches the returned view
+ * (its contents stay in place): call this again, or pass `reserveBytes` (the
+ * work space the coming kernel calls need) so that growth happens here.
  *
  * @example
  * ```ts
@@ -87,16 +102,32 @@ export function kernelMemoryBytes(): number {
  * console.assert(p.kind === "exact" && p.sum === 10n);
  * ```
  */
-export function residentInput(dtype: Exclude<NumericDtype, "float16">, length: number): ChunkData {
-  const ptr = scratch(Math.max(1, length * bytesPerElement(dtype)));
-  return new TYPED_ARRAY_CTORS[dtype](kernels().memory.buffer as ArrayBuffer, ptr, length);
+export function residentInput(
+  dtype: Exclude<NumericDtype, "float16">,
+  length: number,
+  reserveBytes = 0,
+): ChunkData {
+  const k = kernels();
+  const bytes = Math.max(16, align16(length * bytesPerElement(dtype)));
+  if (bytes > k.inputLen) {
+    if (k.inputPtr) glue.free(k.inputPtr, k.inputLen);
+    k.inputPtr = glue.alloc(bytes);
+    if (k.inputPtr === 0) {
+      k.inputLen = 0;
+      throw new RangeError(`WASM kernels: cannot allocate ${bytes} bytes of linear memory`);
+    }
+    k.inputLen = bytes;
+  }
+  if (reserveBytes > 0) scratch(reserveBytes);
+  return new TYPED_ARRAY_CTORS[dtype](k.memory.buffer as ArrayBuffer, k.inputPtr, length);
 }
 
-/** True when `data` is a live view at the start of the scratch region. */
+/** True when `data` is a live view inside the input region. */
 function isResident(data: ChunkData, dtype: NumericDtype): boolean {
   const k = instance;
-  return !!k && dtype !== "float16" && data.buffer === k.memory.buffer &&
-    data.byteOffset === k.scratchPtr && k.scratchPtr !== 0;
+  return !!k && dtype !== "float16" && k.inputPtr !== 0 && data.buffer === k.memory.buffer &&
+    data.byteOffset >= k.inputPtr &&
+    data.byteOffset + data.length * bytesPerElement(dtype) <= k.inputPtr + k.inputLen;
 }
 
 type StatsExport = (ptr: number, len: number, out: number) => void;
@@ -362,23 +393,18 @@ const HIST_EXPORTS: Partial<Record<NumericDtype, HistExport>> = {
   float64: glue.hist_f64,
 };
 
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
-
 /**
  * Copies `data` to the start of the scratch region with `extra` more bytes
  * after it (16-byte aligned); returns both addresses.
  */
 function stageWith(data: ChunkData, dtype: NumericDtype, extra: number) {
   const n = data.length;
-  const dataBytes = align16(n * (dtype === "float16" ? 4 : bytesPerElement(dtype)));
   if (isResident(data, dtype)) {
-    // The data already sits at the start of scratch: keep it, grow only behind it.
-    const k = kernels();
-    if (dataBytes + extra > k.scratchLen) {
-      throw new RangeError("a resident input leaves no room for the kernel's work space");
-    }
-    return { dataPtr: data.byteOffset, extraPtr: data.byteOffset + dataBytes };
+    // The data already sits in the input region: only the work space goes to scratch.
+    const dataPtr = data.byteOffset;
+    return { dataPtr, extraPtr: scratch(Math.max(16, extra)) };
   }
+  const dataBytes = align16(n * (dtype === "float16" ? 4 : bytesPerElement(dtype)));
   const base = scratch(dataBytes + extra);
   const memory = kernels().memory.buffer;
   if (dtype === "float16") {
@@ -401,16 +427,17 @@ export function histogramBin(x: number, spec: HistogramSpec): number {
 
 /** Entries of the kernels' full 16-bit value table. */
 const TABLE16 = 1 << 16;
+/** u32 of work space `count_u16` needs: two full-value tables. */
+const COUNT16_SCRATCH = 2 * TABLE16;
 let cachedMap: { key: string; map: Uint32Array } | undefined;
 
-/** For each 16-bit pattern, the bin its value falls in under `spec` (cached). */
+/** For each biased 16-bit index (`bits ^ 0x8000` for int16), the bin its value falls in (cached). */
 function binMap16(dtype: "int16" | "uint16", spec: HistogramSpec): Uint32Array {
   const key = `${dtype}:${spec.bins}:${spec.lo}:${spec.hi}`;
   if (cachedMap?.key === key) return cachedMap.map;
   const map = new Uint32Array(TABLE16);
-  for (let v = 0; v < TABLE16; v++) {
-    map[v] = histogramBin(dtype === "int16" ? (v << 16) >> 16 : v, spec);
-  }
+  const offset = dtype === "int16" ? -0x8000 : 0;
+  for (let b = 0; b < TABLE16; b++) map[b] = histogramBin(b + offset, spec);
   cachedMap = { key, map };
   return map;
 }
@@ -448,14 +475,15 @@ export function histogram(data: ChunkData, dtype: NumericDtype, spec: HistogramS
     return out;
   }
   if ((dtype === "int16" || dtype === "uint16") && n >= TABLE16 / 4) {
-    // Count all 65536 values, then fold the table through a cached value->bin map.
-    const { dataPtr, extraPtr } = stageWith(data, dtype, TABLE16 * 4);
-    glue.count_u16(dataPtr, n, extraPtr);
-    const table = new Uint32Array(kernels().memory.buffer, extraPtr, TABLE16);
+    // Count every value into full-value tables, then fold the range of values seen
+    // through a cached value->bin map.
+    const { dataPtr, extraPtr } = stageWith(data, dtype, COUNT16_SCRATCH * 4);
+    const range = glue.count_u16(dataPtr, n, dtype === "int16" ? 0x8000 : 0, extraPtr);
+    const table = new Uint32Array(kernels().memory.buffer, extraPtr, COUNT16_SCRATCH);
     const map = binMap16(dtype, spec);
-    for (let v = 0; v < TABLE16; v++) {
-      const c = table[v];
-      if (c !== 0) out[map[v]] += c;
+    for (let b = range & 0xffff, hi = range >>> 16; b <= hi; b++) {
+      const c = table[b] + table[TABLE16 + b];
+      if (c !== 0) out[map[b]] += c;
     }
     return out;
   }

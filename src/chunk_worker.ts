@@ -15,6 +15,8 @@ import { LamellaError } from "./errors.ts";
 import { createStages } from "./stages/mod.ts";
 import type { ArrayInfo } from "./stages/stage.ts";
 import { openStore, type Store } from "./store.ts";
+import { type ChunkTiming, reduceChunks } from "./run/chunk_engine.ts";
+import type { RawLayout } from "./store/raw_array.ts";
 
 /** A job for a chunk worker. */
 export interface ChunkJob {
@@ -30,26 +32,44 @@ export interface ChunkJob {
   to: number;
   inFlight: number;
   gcEveryBytes: number;
+  /** The array's raw layout: run the fast chunk engine instead of zarrita. */
+  raw?: RawLayout;
+  /** Kernel work space to reserve (fast engine). */
+  workspaceBytes?: number;
 }
 
 /** What a worker posts back: progress, a result, or an error. */
 export type ChunkReply =
   | { id: number; kind: "progress"; done: number }
-  | { id: number; kind: "result"; states: unknown[]; chunks: number; missing: number }
+  | {
+    id: number;
+    kind: "result";
+    states: unknown[];
+    chunks: number;
+    missing: number;
+    timing?: ChunkTiming;
+  }
   | { id: number; kind: "error"; message: string };
 
 let opened:
   | { key: string; arr: zarr.Array<zarr.DataType, Store>; missing: () => number }
   | undefined;
+let openedStore: { source: string; store: Store } | undefined;
 
-async function open(job: ChunkJob) {
-  const key = `${job.source}\n${job.info.path}`;
-  if (opened?.key === key) return opened;
+async function storeFor(job: ChunkJob): Promise<Store> {
+  if (openedStore?.source === job.source) return openedStore.store;
   const store = await openStore(job.source, {
     s3Region: job.s3?.region,
     s3Endpoint: job.s3?.endpoint,
   });
-  const counting = countingStore(store);
+  openedStore = { source: job.source, store };
+  return store;
+}
+
+async function open(job: ChunkJob) {
+  const key = `${job.source}\n${job.info.path}`;
+  if (opened?.key === key) return opened;
+  const counting = countingStore(await storeFor(job));
   const arr = await zarr.open(zarr.root(counting.store).resolve(job.info.path), { kind: "array" });
   opened = { key, arr, missing: counting.missing };
   return opened;
@@ -58,18 +78,30 @@ async function open(job: ChunkJob) {
 self.onmessage = async (event: MessageEvent<ChunkJob>) => {
   const job = event.data;
   try {
-    registerNativeCodecs();
-    const { arr, missing } = await open(job);
     const stages = createStages(job.specs, job.stagesSource)
       .filter((s) => !s.appliesTo || s.appliesTo(job.info));
-    const before = missing();
     let last = 0;
-    const result = await reduceRange(arr, job.name, job.info, stages, job, (done) => {
+    const progress = (done: number) => {
       if (done - last >= 16) {
         last = done;
         self.postMessage({ id: job.id, kind: "progress", done } satisfies ChunkReply);
       }
-    });
+    };
+    if (job.raw) {
+      const store = await storeFor(job);
+      const result = await reduceChunks(store, job.info.path, job.raw, job.info, stages, {
+        from: job.from,
+        to: job.to,
+        readAhead: job.inFlight,
+        workspaceBytes: job.workspaceBytes ?? 0,
+      }, progress);
+      self.postMessage({ id: job.id, kind: "result", ...result } satisfies ChunkReply);
+      return;
+    }
+    registerNativeCodecs();
+    const { arr, missing } = await open(job);
+    const before = missing();
+    const result = await reduceRange(arr, job.name, job.info, stages, job, progress);
     self.postMessage(
       {
         id: job.id,

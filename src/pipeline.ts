@@ -20,7 +20,7 @@ import { registerNativeCodecs } from "./codecs.ts";
 import type { StageSpec } from "./config.ts";
 import { discoverArrays, type FoundArray } from "./discovery.ts";
 import { LamellaError, StoreError, UnsupportedError } from "./errors.ts";
-import { type Plan, planArray } from "./planner.ts";
+import { DEFAULT_WORKSPACE_BYTES, type Plan, planArray } from "./planner.ts";
 import type { LimitSettings } from "./settings_env.ts";
 import { createStages, statsStage } from "./stages/mod.ts";
 import { causeMessage, chunkCount, countingStore, product, reduceRange } from "./chunk_reduce.ts";
@@ -30,6 +30,8 @@ import type { Progress } from "./progress.ts";
 import type { TraceRecorder } from "./trace.ts";
 import type { ArrayInfo, Region, RegionReader, Stage } from "./stages/stage.ts";
 import { FileStore, openStore, type Store } from "./store.ts";
+import { addTiming, bottleneck, type ChunkTiming, reduceChunks } from "./run/chunk_engine.ts";
+import { loadRawLayout, type RawLayoutResult } from "./store/raw_array.ts";
 
 /** Version of the report format (and of lamella). */
 export const VERSION = "0.1.0";
@@ -273,6 +275,17 @@ async function processArray(
     return { ...base, reason: "unsupported dtype", seconds: seconds(), error: err.message };
   }
   const grid = arr.shape.map((n, d) => Math.ceil(n / arr.chunks[d]));
+  const info: ArrayInfo = {
+    path: item.path,
+    dtype: dtype as NumericDtype,
+    shape: arr.shape,
+    chunks: arr.chunks,
+    bytes: base.bytes,
+    // Not in partial runs: shards must see the same info, and their budgets differ.
+    ...(request.partials ? {} : { budgetBytes: budget.budgetBytes }),
+  };
+  const active = stages.filter((s) => !s.appliesTo || s.appliesTo(info));
+  const raw = await fastLayout(store, item.path, arr);
   const plan = planArray(
     {
       path: name,
@@ -280,6 +293,10 @@ async function processArray(
       chunkBytes: chunkElements * itemBytes,
       dtype,
       chunkCount: arr.shape.length === 0 ? 1 : product(grid),
+      store: store instanceof FileStore
+        ? { kind: "local" }
+        : { kind: "remote", latencyMs: request.limits.remoteLatencyMs },
+      workspaceBytes: workspaceFor(active, chunkElements),
     },
     budget,
     request.limits,
@@ -293,28 +310,14 @@ async function processArray(
       ...(plan.strategy === "error" ? { error: plan.reason } : {}),
     };
   }
+  if ("generic" in raw) log(`${name}: read through zarrita (${raw.generic})`);
 
-  const info: ArrayInfo = {
-    path: item.path,
-    dtype: dtype as NumericDtype,
-    shape: arr.shape,
-    chunks: arr.chunks,
-    bytes: base.bytes,
-    // Not in partial runs: shards must see the same info, and their budgets differ.
-    ...(request.partials ? {} : { budgetBytes: budget.budgetBytes }),
-  };
-  const active = stages.filter((s) => !s.appliesTo || s.appliesTo(info));
-  // Young-generation collections every 2 MB decoded per reader (see chunk_reduce.ts).
+  // The generic path's collections (zarrita allocates per chunk); the fast path needs none.
   const gcEvery = Math.min(2e6, Math.max(5e5, budget.budgetBytes / 64));
   const total = chunkCount(arr.shape, arr.chunks);
   // A shard run reduces only its slice of the chunks (the pre-pass still reads all of them).
   const mine = shardRange(total, request.shard);
-  // Local reads return in microseconds: two outstanding per reader keep it busy, and
-  // fewer buffers in flight die young (880 MiB bench: 139 MB peak RSS instead of 186,
-  // and faster). Remote reads need the plan's depth to hide latency.
-  const inFlight = store instanceof FileStore
-    ? Math.min(2 * plan.workers, Math.max(1, plan.batchChunks))
-    : Math.max(1, plan.batchChunks);
+  const inFlight = plan.batchChunks;
   // Workers pay off once an array has a few chunks per worker and some megabytes.
   const workers = pool && plan.workers > 1 && mine.to - mine.from >= 2 * plan.workers &&
       base.bytes >= 4e6
@@ -334,6 +337,8 @@ async function processArray(
     }
   };
   let missing = 0;
+  let timing: ChunkTiming | undefined;
+  const fast = "layout" in raw ? raw.layout : undefined;
   /** Runs `here` (built from `specs`) over chunks `range` (this shard's), on the workers or here. */
   const reduceAll = async (
     specs: StageSpec[],
@@ -342,6 +347,17 @@ async function processArray(
     range: { from: number; to: number } = mine,
   ) => {
     if (workers === 1) {
+      if (fast) {
+        const r = await reduceChunks(store, item.path, fast, info, here, {
+          from: range.from,
+          to: range.to,
+          readAhead: inFlight,
+          workspaceBytes: plan.workspaceBytes,
+        }, progress);
+        missing = r.missing;
+        timing = timing ? addTiming(timing, r.timing) : r.timing;
+        return r;
+      }
       const before = counting.missing();
       const r = await reduceRange(arr, name, info, here, {
         from: range.from,
@@ -370,8 +386,9 @@ async function processArray(
         stagesSource: request.stagesSource,
         from,
         to,
-        inFlight: Math.max(1, Math.floor(inFlight / workers)),
+        inFlight,
         gcEveryBytes: gcEvery,
+        ...(fast ? { raw: fast, workspaceBytes: plan.workspaceBytes } : {}),
       }, (d) => {
         done[w] = d;
         progress(done.reduce((a, b) => a + b, 0));
@@ -394,6 +411,9 @@ async function processArray(
       for (let s = 0; s < here.length; s++) states[s] = here[s].merge(states[s], r.states[s]);
     }
     missing = results.reduce((a, r) => a + r.missing, 0);
+    for (const r of results) {
+      if (r.timing) timing = timing ? addTiming(timing, r.timing) : r.timing;
+    }
     return { states, chunks: results.reduce((a, r) => a + r.chunks, 0) };
   };
   request.progress?.arrayStart(name, total, base.bytes);
@@ -411,11 +431,13 @@ async function processArray(
       );
       info.prepass = { min: s.min, max: s.max, count: s.count };
     }
+    const chunkPassStart = performance.now();
     const { states, chunks: chunksTotal } = await reduceAll(request.stages, active);
+    const report = timingReport(timing, (performance.now() - chunkPassStart) / 1000, workers, plan);
     if (request.partials) {
       const partial = { info, stages: active.map((s) => s.name), states, ...mine };
       const counts = { chunksTotal, chunksMissing: missing, workers };
-      return { ...planned, seconds: seconds(), ...counts, partial };
+      return { ...planned, seconds: seconds(), ...counts, timing: report, partial };
     }
     await readArrays(arr, active, states, info);
     const results = finalizeArray(active, states, info);
@@ -425,12 +447,107 @@ async function processArray(
       chunksTotal,
       chunksMissing: missing,
       workers,
+      timing: report,
       ...results,
     };
   } catch (e) {
     const message = e instanceof LamellaError ? e.message : `array ${name}: ${causeMessage(e)}`;
     return { ...planned, seconds: seconds(), error: message };
   }
+}
+
+/**
+ * The array's raw layout for the fast chunk path, checked against what
+ * zarrita opened (a disagreement sends it down the generic path).
+ */
+async function fastLayout(
+  store: Store,
+  path: string,
+  arr: zarr.Array<zarr.DataType, Store>,
+): Promise<RawLayoutResult> {
+  const raw = await loadRawLayout(store, path);
+  if ("generic" in raw) return raw;
+  const l = raw.layout;
+  if (
+    l.dtype !== String(arr.dtype) || l.shape.join() !== arr.shape.join() ||
+    l.chunks.join() !== arr.chunks.join()
+  ) {
+    return { generic: "metadata read differently by zarrita" };
+  }
+  return raw;
+}
+
+/** Kernel work space a worker reserves: label lists need 16 bytes per element. */
+function workspaceFor(
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  chunkElements: number,
+): number {
+  return DEFAULT_WORKSPACE_BYTES +
+    (stages.some((s) => s.name === "labels") ? 16 * chunkElements : 0);
+}
+
+/** An array's `timing` in report.json: where the chunk pass's time went. */
+export interface TimingReport {
+  /** `fast` (decoded into kernel memory) or `generic` (zarrita). */
+  path: "fast" | "generic";
+  /** Wall-clock seconds of the chunk pass. */
+  seconds: number;
+  workers: number;
+  /** Seconds summed over workers. */
+  fetch?: number;
+  wait?: number;
+  decode?: number;
+  reduce?: number;
+  encodedBytes?: number;
+  decodedBytes?: number;
+  /** Most decoded and encoded bytes held at once, summed over workers. */
+  peakDecodedBytes?: number;
+  peakEncodedBytes?: number;
+  /** The plan's bounds for the same. */
+  plannedDecodedBytes: number;
+  plannedEncodedBytes: number;
+  decoder?: string;
+  /** e.g. "decode-bound: 62% of worker time in libzstd/libdeflate". */
+  bottleneck: string;
+}
+
+function timingReport(
+  t: ChunkTiming | undefined,
+  seconds: number,
+  workers: number,
+  plan: Plan,
+): TimingReport {
+  const planned = {
+    plannedDecodedBytes: plan.inFlightBytes,
+    plannedEncodedBytes: plan.encodedInFlightBytes,
+  };
+  const round = (ms: number) => Math.round(ms) / 1000;
+  if (!t) {
+    return {
+      path: "generic",
+      seconds,
+      workers,
+      ...planned,
+      bottleneck: "unmeasured: the generic (zarrita) path is not broken down",
+    };
+  }
+  return {
+    path: "fast",
+    seconds,
+    workers,
+    fetch: round(t.fetchMs),
+    wait: round(t.waitMs),
+    decode: round(t.decodeMs),
+    reduce: round(t.reduceMs),
+    encodedBytes: t.encodedBytes,
+    decodedBytes: t.decodedBytes,
+    peakDecodedBytes: t.peakDecodedBytes,
+    peakEncodedBytes: t.peakEncodedBytes,
+    ...planned,
+    decoder: t.decoder,
+    bottleneck: bottleneck(t),
+  };
 }
 
 /** Lets the stages that read the array themselves (`Stage.readArray`) do so, one at a time. */

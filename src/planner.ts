@@ -28,7 +28,24 @@ export interface PlannedArray {
    * results); reserved from the budget before sizing batches. Default 0.
    */
   stageStateBytes?: number;
+  /**
+   * Where the chunks come from: `local` files are read one chunk at a time
+   * per worker; `remote` (http(s), S3) keeps requests in flight to hide
+   * `latencyMs` (default {@linkcode DEFAULT_REMOTE_LATENCY_MS}). Default local.
+   */
+  store?: { kind: "local" | "remote"; latencyMs?: number };
+  /** Kernel work space per worker (histogram tables, label lists). Default {@linkcode DEFAULT_WORKSPACE_BYTES}. */
+  workspaceBytes?: number;
+  /** Decoded bytes per second one worker is expected to consume (sizes remote read-ahead). Default 1 GB/s. */
+  workerBytesPerSecond?: number;
 }
+
+/** Latency assumed for remote stores when none was measured (`deno task tune` measures it). */
+export const DEFAULT_REMOTE_LATENCY_MS = 50;
+/** Kernel work space reserved per worker unless a stage needs more. */
+export const DEFAULT_WORKSPACE_BYTES = 2 ** 21;
+/** Most requests one worker keeps in flight against a remote store. */
+export const MAX_READ_AHEAD = 256;
 
 /** How one array will be processed. */
 export interface Plan {
@@ -36,10 +53,20 @@ export interface Plan {
   strategy: "direct" | "chunked" | "streaming" | "skip" | "error";
   /** One line for operators, e.g. "streaming: 879.7 MB array >= 100 MB threshold; …". */
   reason: string;
-  /** Chunks read per batch (all of them for `direct`, 0 for `skip`/`error`). */
+  /**
+   * Chunk requests each worker keeps in flight: 1 for local stores (read,
+   * decode and reduce one chunk at a time); for remote stores all of the
+   * worker's chunks (`direct`), a `ZARR_CHUNK_SIZE_MB` batch (`chunked`) or
+   * enough to cover the latency within the budget (`streaming`). 0 for
+   * `skip`/`error`.
+   */
   batchChunks: number;
-  /** Decoded bytes held in flight at once, across workers. */
+  /** Decoded bytes held at once, across workers: one chunk per worker. */
   inFlightBytes: number;
+  /** Encoded bytes held at once at most, across workers (requests in flight). */
+  encodedInFlightBytes: number;
+  /** Kernel work space reserved per worker. */
+  workspaceBytes: number;
   /** Workers to run for this array (0 for `skip`/`error`). */
   workers: number;
 }
@@ -51,6 +78,21 @@ export interface Plan {
 export const CHUNK_MEMORY_FACTOR = 2;
 
 const MB = 1e6;
+
+/**
+ * Most bytes a compressed chunk of `decodedBytes` can take (zstd's bound:
+ * incompressible data grows by a little); the chunk engine's read buffer
+ * starts at this size.
+ *
+ * @example
+ * ```ts
+ * import { encodedBound } from "./planner.ts";
+ * console.assert(encodedBound(524288) > 524288);
+ * ```
+ */
+export function encodedBound(decodedBytes: number): number {
+  return decodedBytes + Math.ceil(decodedBytes / 128) + 512;
+}
 
 /**
  * Plans one array:
@@ -100,9 +142,7 @@ export function planArray(array: PlannedArray, budget: Budget, limits: LimitSett
     return {
       strategy: "skip",
       reason: `skip: ${overMax} (LARGE_ARRAY_MODE=skip)`,
-      batchChunks: 0,
-      inFlightBytes: 0,
-      workers: 0,
+      ...NOTHING,
     };
   }
   if (tooLarge && limits.largeArrayMode === "fail") {
@@ -115,82 +155,96 @@ export function planArray(array: PlannedArray, budget: Budget, limits: LimitSett
     return {
       strategy: "direct",
       reason: `direct: ${size} has no chunks to read`,
-      batchChunks: 0,
-      inFlightBytes: 0,
+      ...NOTHING,
       workers: 1,
     };
   }
 
-  const workersWanted = Math.max(1, Math.min(budget.workers, chunkCount));
-  // Stage state is per worker; reserve it for as many workers as memory allows.
-  const chunkCost = chunkBytes * CHUNK_MEMORY_FACTOR;
-  let workers = workersWanted;
-  while (workers > 1 && budget.budgetBytes - stateBytes * workers < chunkCost * workers) workers--;
-  const available = budget.budgetBytes - stateBytes * workers;
+  const remote = array.store?.kind === "remote";
+  const latencyMs = array.store?.latencyMs ?? DEFAULT_REMOTE_LATENCY_MS;
+  const workspace = array.workspaceBytes ?? DEFAULT_WORKSPACE_BYTES;
+  // Per worker: one decoded chunk, its encoded bytes, the kernels' work space, stage state.
+  const perWorker = chunkBytes * CHUNK_MEMORY_FACTOR + workspace + stateBytes;
+  let workers = Math.max(1, Math.min(budget.workers, chunkCount));
+  while (workers > 1 && perWorker * workers > budget.budgetBytes) workers--;
+  const available = budget.budgetBytes - perWorker * workers;
   const within = `within a ${formatMB(budget.budgetBytes)} budget`;
 
-  if (chunkCost > available) {
-    const state = stateBytes > 0 ? ` after ${formatMB(stateBytes)} of stage state` : "";
+  if (available < 0) {
+    const state = stateBytes > 0 ? ` and ${formatMB(stateBytes)} of stage state` : "";
     return refuse(
       `one ${formatMB(chunkBytes)} chunk of ${array.path} (${array.dtype}) needs ${
-        formatMB(chunkCost)
-      } while decoding but only ${formatMB(Math.max(0, available))} of the ${
+        formatMB(chunkBytes * CHUNK_MEMORY_FACTOR)
+      } while decoding, plus ${
+        formatMB(workspace)
+      } of kernel work space${state}, but the budget is ${
         formatMB(budget.budgetBytes)
-      } budget is free${state}; raise the memory limit (MEMORY_LIMIT_MB or the container's) or the memory fraction, or rechunk the array into smaller chunks`,
+      }; raise the memory limit (MEMORY_LIMIT_MB or the container's) or the memory fraction, or rechunk the array into smaller chunks`,
     );
   }
-  const maxChunksInFlight = Math.floor(available / chunkCost);
-  const fits = bytes * CHUNK_MEMORY_FACTOR <= available;
+  const fits = bytes * CHUNK_MEMORY_FACTOR <= budget.budgetBytes;
+  const direct = !tooLarge && bytes < limits.directMaxMb * MB && fits;
+  const chunked = !direct && !tooLarge && bytes < limits.chunkedMaxMb * MB && fits;
+  const strategy: Plan["strategy"] = direct ? "direct" : chunked ? "chunked" : "streaming";
+  const perWorkerChunks = Math.ceil(chunkCount / workers);
 
-  if (!tooLarge && bytes < limits.directMaxMb * MB && fits) {
-    return {
-      strategy: "direct",
-      reason: `direct: ${size} < ${limits.directMaxMb} MB threshold; all ${chunkCount} chunk${
-        chunkCount === 1 ? "" : "s"
-      } in flight ${within}`,
-      batchChunks: chunkCount,
-      inFlightBytes: Math.min(bytes, chunkCount * chunkBytes),
-      workers,
-    };
+  // Remote requests beyond the first cost their encoded bytes (at most a chunk each).
+  let readAhead = 1;
+  let why = "";
+  if (remote) {
+    const rate = array.workerBytesPerSecond ?? 1e9;
+    const covering = Math.ceil((latencyMs / 1000) * rate / chunkBytes);
+    const wanted = direct
+      ? perWorkerChunks
+      : chunked
+      ? Math.max(1, Math.floor((limits.zarrChunkSizeMb * MB) / chunkBytes))
+      : Math.max(covering, Math.floor((limits.streamingChunkMb * MB) / chunkBytes));
+    const affordable = 1 + Math.floor(available / (chunkBytes * workers));
+    readAhead = Math.max(1, Math.min(wanted, perWorkerChunks, MAX_READ_AHEAD, affordable));
+    why = readAhead < wanted
+      ? ` (${wanted} wanted; ${
+        readAhead === affordable
+          ? "the budget"
+          : readAhead === MAX_READ_AHEAD
+          ? "the cap"
+          : "the chunk count"
+      } allows ${readAhead})`
+      : "";
   }
-
-  const chunked = !tooLarge && bytes < limits.chunkedMaxMb * MB && fits;
-  const targetMb = chunked ? limits.zarrChunkSizeMb : limits.streamingChunkMb;
-  const batchChunks = Math.max(
-    1,
-    Math.min(chunkCount, maxChunksInFlight, Math.floor((targetMb * MB) / chunkBytes)),
-  );
-  const inFlightBytes = batchChunks * chunkBytes;
-  const batchWorkers = Math.min(workers, batchChunks);
-  const batch = batchChunks * chunkBytes > targetMb * MB
-    ? `one ${formatMB(chunkBytes)} chunk in flight (chunks exceed the ${targetMb} MB target)`
-    : `${formatMB(inFlightBytes)} in flight`;
-
-  if (chunked) {
-    return {
-      strategy: "chunked",
-      reason:
-        `chunked: ${size} in the ${limits.directMaxMb}–${limits.chunkedMaxMb} MB range; batches of ${batchChunks} chunk${
-          batchChunks === 1 ? "" : "s"
-        }, ${batch} ${within}`,
-      batchChunks,
-      inFlightBytes,
-      workers: batchWorkers,
-    };
-  }
-  let why: string;
-  if (tooLarge) why = `${overMax} (LARGE_ARRAY_MODE=stream)`;
+  const inFlightBytes = workers * chunkBytes;
+  const encodedInFlightBytes = workers * readAhead * encodedBound(chunkBytes);
+  const reading = remote
+    ? `${workers} worker${workers === 1 ? "" : "s"} × ${readAhead} request${
+      readAhead === 1 ? "" : "s"
+    } in flight${why} for ${latencyMs} ms latency, decoding one ${
+      formatMB(chunkBytes)
+    } chunk at a time`
+    : `${workers} worker${workers === 1 ? "" : "s"}, each reading, decoding and reducing one ${
+      formatMB(chunkBytes)
+    } chunk at a time (local reads)`;
+  const held = `at most ${formatMB(inFlightBytes)} decoded + ${
+    formatMB(encodedInFlightBytes)
+  } encoded + ${formatMB(workspace * workers)} kernel work space in flight ${within}`;
+  let head: string;
+  if (direct) head = `direct: ${size} < ${limits.directMaxMb} MB threshold`;
+  else if (chunked) {
+    head = `chunked: ${size} in the ${limits.directMaxMb}–${limits.chunkedMaxMb} MB range`;
+  } else if (tooLarge) head = `streaming: ${overMax} (LARGE_ARRAY_MODE=stream)`;
   else if (bytes >= limits.chunkedMaxMb * MB) {
-    why = `${size} >= ${limits.chunkedMaxMb} MB threshold`;
-  } else {why = `${size} needs ${
+    head = `streaming: ${size} >= ${limits.chunkedMaxMb} MB threshold`;
+  } else {
+    head = `streaming: ${size} needs ${
       formatMB(bytes * CHUNK_MEMORY_FACTOR)
-    } at once, more than the budget allows`;}
+    } at once, more than the budget allows`;
+  }
   return {
-    strategy: "streaming",
-    reason: `streaming: ${why}; ${batch} ${within}`,
-    batchChunks,
+    strategy,
+    reason: `${head}; ${reading}; ${held}`,
+    batchChunks: readAhead,
     inFlightBytes,
-    workers: batchWorkers,
+    encodedInFlightBytes,
+    workspaceBytes: workspace,
+    workers,
   };
 }
 
@@ -198,14 +252,16 @@ function validCount(n: number): boolean {
   return Number.isFinite(n) && n >= 0;
 }
 
+const NOTHING = {
+  batchChunks: 0,
+  inFlightBytes: 0,
+  encodedInFlightBytes: 0,
+  workspaceBytes: 0,
+  workers: 0,
+} as const;
+
 function refuse(why: string): Plan {
-  return {
-    strategy: "error",
-    reason: `error: ${why}`,
-    batchChunks: 0,
-    inFlightBytes: 0,
-    workers: 0,
-  };
+  return { strategy: "error", reason: `error: ${why}`, ...NOTHING };
 }
 
 /**

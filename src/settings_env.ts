@@ -34,6 +34,12 @@ export interface LimitSettings {
   largeArrayMode: LargeArrayMode;
   /** Worker count to use instead of the detected one (`LAMELLA_WORKERS`). */
   workers?: number;
+  /**
+   * Round-trip latency of remote stores in milliseconds, which sizes their
+   * read-ahead (`LAMELLA_REMOTE_LATENCY_MS`; `deno task tune --url` measures
+   * it). Default: the planner's 50 ms.
+   */
+  remoteLatencyMs?: number;
   /** Share of the memory limit lamella may use, in (0, 1] (default 0.6). */
   memoryFraction: number;
   /** Arrays smaller than this are processed directly (default 25). */
@@ -127,6 +133,18 @@ export function parseLimitEnv(env: Record<string, string | undefined>): LimitOve
       );
     }
     limits.workers = Number(workers);
+  }
+  const latency = env.LAMELLA_REMOTE_LATENCY_MS?.trim();
+  if (latency) {
+    if (!(Number(latency) >= 0 && Number.isFinite(Number(latency)))) {
+      throw new ConfigError(
+        `expected milliseconds >= 0, e.g. 20; found ${
+          JSON.stringify(env.LAMELLA_REMOTE_LATENCY_MS)
+        }`,
+        { source: "LAMELLA_REMOTE_LATENCY_MS" },
+      );
+    }
+    limits.remoteLatencyMs = Number(latency);
   }
   return limits;
 }

@@ -54,6 +54,46 @@ export class FileStore implements Store {
     }
   }
 
+  /**
+   * Reads `key` synchronously into `buffer` and returns the bytes read (a
+   * view of `buffer`, or of a larger buffer when the file does not fit), or
+   * undefined when it does not exist. The chunk engine reuses one buffer
+   * this way instead of allocating one per chunk.
+   */
+  readSync(key: string, buffer: Uint8Array): Uint8Array | undefined {
+    const path = this.location + (key.startsWith("/") ? key : `/${key}`);
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path);
+    } catch (e) {
+      if (
+        e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
+        e instanceof Deno.errors.IsADirectory
+      ) return undefined;
+      throw new StoreError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      let at = 0;
+      for (;;) {
+        if (at === buffer.length) {
+          const size = file.statSync().size;
+          const grown = new Uint8Array(Math.max(size + 1, buffer.length * 2));
+          grown.set(buffer);
+          buffer = grown;
+        }
+        const n = file.readSync(buffer.subarray(at));
+        if (n === null || n === 0) break;
+        at += n;
+      }
+      return buffer.subarray(0, at);
+    } catch (e) {
+      if (e instanceof Deno.errors.IsADirectory) return undefined;
+      throw new StoreError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+    } finally {
+      file.close();
+    }
+  }
+
   async getRange(key: string, range: RangeQuery): Promise<Uint8Array | undefined> {
     const path = this.location + (key.startsWith("/") ? key : `/${key}`);
     let file: Deno.FsFile;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 
 /** Report keys that depend on the run, not the data. */
-const IGNORED = new Set(["seconds", "workers"]);
+const IGNORED = new Set(["seconds", "workers", "timing"]);
 
 /** Keys whose numbers are floating-point results of merges: compared within `rel`. */
 function tolerant(path: string[], dtype: string): boolean {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import type { Budget } from "../src/budget.ts";
-import { CHUNK_MEMORY_FACTOR, formatMB, planArray, type PlannedArray } from "../src/planner.ts";
+import {
+  CHUNK_MEMORY_FACTOR,
+  DEFAULT_WORKSPACE_BYTES,
+  encodedBound,
+  formatMB,
+  planArray,
+  type PlannedArray,
+} from "../src/planner.ts";
 import { DEFAULT_LIMITS, type LimitSettings } from "../src/settings_env.ts";
 
 function budget(budgetBytes = 300e6, workers = 2): Budget {
@@ -30,35 +37,70 @@ function array(bytes: number, chunkBytes = 1e6, extra: Partial<PlannedArray> = {
   };
 }
 
-Deno.test("an array under 25 MB is processed directly with every chunk in flight", () => {
+const REMOTE = { store: { kind: "remote" as const, latencyMs: 20 } };
+
+Deno.test("on a local store every strategy reads, decodes and reduces one chunk per worker", () => {
   assert.deepEqual(planArray(array(12e6), budget(), limits()), {
     strategy: "direct",
-    reason: "direct: 12 MB array < 25 MB threshold; all 12 chunks in flight within a 300 MB budget",
-    batchChunks: 12,
-    inFlightBytes: 12e6,
-    workers: 2,
-  });
-});
-
-Deno.test("an array of 25 to 100 MB is chunked in batches of ZARR_CHUNK_SIZE_MB", () => {
-  assert.deepEqual(planArray(array(50e6), budget(), limits()), {
-    strategy: "chunked",
     reason:
-      "chunked: 50 MB array in the 25–100 MB range; batches of 16 chunks, 16 MB in flight within a 300 MB budget",
-    batchChunks: 16,
-    inFlightBytes: 16e6,
+      "direct: 12 MB array < 25 MB threshold; 2 workers, each reading, decoding and reducing one 1 MB chunk at a time (local reads); at most 2 MB decoded + 2 MB encoded + 4.2 MB kernel work space in flight within a 300 MB budget",
+    batchChunks: 1,
+    inFlightBytes: 2e6,
+    encodedInFlightBytes: 2 * encodedBound(1e6),
+    workspaceBytes: DEFAULT_WORKSPACE_BYTES,
     workers: 2,
   });
+  for (const bytes of [50e6, 879.7e6]) {
+    const plan = planArray(array(bytes), budget(), limits());
+    assert.equal(plan.batchChunks, 1);
+    assert.equal(plan.inFlightBytes, 2e6);
+  }
 });
 
-Deno.test("an array of 100 MB or more streams STREAMING_CHUNK_MB at a time", () => {
-  assert.deepEqual(planArray(array(879.7e6), budget(), limits()), {
-    strategy: "streaming",
-    reason: "streaming: 879.7 MB array >= 100 MB threshold; 8 MB in flight within a 300 MB budget",
-    batchChunks: 8,
-    inFlightBytes: 8e6,
-    workers: 2,
-  });
+Deno.test("a direct plan on a remote store requests all of a worker's chunks at once", () => {
+  const plan = planArray(array(12e6, 1e6, REMOTE), budget(), limits());
+  assert.equal(plan.strategy, "direct");
+  assert.equal(plan.batchChunks, 6);
+  assert.equal(plan.inFlightBytes, 2e6);
+  assert.equal(plan.encodedInFlightBytes, 12 * encodedBound(1e6));
+  assert.match(plan.reason, /2 workers × 6 requests in flight for 20 ms latency/);
+});
+
+Deno.test("a chunked plan on a remote store requests ZARR_CHUNK_SIZE_MB at a time", () => {
+  const plan = planArray(array(50e6, 1e6, REMOTE), budget(), limits());
+  assert.equal(plan.strategy, "chunked");
+  assert.equal(plan.batchChunks, 16);
+  assert.match(
+    plan.reason,
+    /^chunked: 50 MB array in the 25–100 MB range; 2 workers × 16 requests/,
+  );
+});
+
+Deno.test("a streaming plan on a remote store covers the latency, or STREAMING_CHUNK_MB if more", () => {
+  // 20 ms at 1 GB/s per worker is 20 MB: 20 one-MB requests per worker, more than the 8 MB window.
+  const plan = planArray(array(879.7e6, 1e6, REMOTE), budget(), limits());
+  assert.equal(plan.strategy, "streaming");
+  assert.equal(plan.batchChunks, 20);
+  assert.match(
+    plan.reason,
+    /^streaming: 879.7 MB array >= 100 MB threshold; 2 workers × 20 requests in flight for 20 ms latency/,
+  );
+  const nearby = planArray(
+    array(879.7e6, 1e6, { store: { kind: "remote", latencyMs: 1 } }),
+    budget(),
+    limits(),
+  );
+  assert.equal(nearby.batchChunks, 8);
+});
+
+Deno.test("remote read-ahead never exceeds what the budget allows, and says so", () => {
+  const plan = planArray(array(879.7e6, 1e6, REMOTE), budget(20e6), limits());
+  assert.ok(plan.batchChunks < 20);
+  assert.match(plan.reason, /\(20 wanted; the budget allows \d+\)/);
+  assert.ok(
+    plan.encodedInFlightBytes + plan.inFlightBytes + plan.workspaceBytes * plan.workers <=
+      20e6 + plan.workers * (encodedBound(1e6) - 1e6) * plan.batchChunks,
+  );
 });
 
 Deno.test("the thresholds are exclusive upper bounds: 25 MB is chunked and 100 MB streams", () => {
@@ -94,6 +136,8 @@ Deno.test("an array over MAX_ARRAY_SIZE_MB is skipped in skip mode", () => {
       reason: "skip: 879.7 MB array > MAX_ARRAY_SIZE_MB=500 (LARGE_ARRAY_MODE=skip)",
       batchChunks: 0,
       inFlightBytes: 0,
+      encodedInFlightBytes: 0,
+      workspaceBytes: 0,
       workers: 0,
     },
   );
@@ -160,23 +204,23 @@ Deno.test("a zero budget makes every non-empty array an error", () => {
   assert.equal(planArray(array(1e6), budget(0), limits()).strategy, "error");
 });
 
-Deno.test("chunks larger than the streaming target are streamed one at a time", () => {
+Deno.test("large chunks are read one at a time per worker", () => {
   const plan = planArray(array(2e9, 20e6), budget(), limits());
   assert.equal(plan.batchChunks, 1);
-  assert.equal(plan.inFlightBytes, 20e6);
-  assert.equal(plan.workers, 1);
-  assert.match(plan.reason, /one 20 MB chunk in flight \(chunks exceed the 8 MB target\)/);
+  assert.equal(plan.inFlightBytes, 40e6);
+  assert.equal(plan.workers, 2);
 });
 
-Deno.test("a small budget caps the batch below the streaming target", () => {
+Deno.test("a small budget reduces the workers before refusing", () => {
   const plan = planArray(array(500e6), budget(5e6), limits());
-  assert.equal(plan.batchChunks, 2);
-  assert.equal(plan.inFlightBytes * CHUNK_MEMORY_FACTOR <= 5e6, true);
+  assert.equal(plan.workers, 1);
+  assert.equal(plan.batchChunks, 1);
+  assert.ok(plan.inFlightBytes * CHUNK_MEMORY_FACTOR + plan.workspaceBytes <= 5e6);
 });
 
-Deno.test("workers are never more than the chunks in a batch or in the array", () => {
+Deno.test("workers are never more than the chunks in the array", () => {
   assert.equal(planArray(array(3e6, 1e6), budget(300e6, 8), limits()).workers, 3);
-  assert.equal(planArray(array(500e6, 4e6), budget(300e6, 8), limits()).workers, 2);
+  assert.equal(planArray(array(500e6, 4e6), budget(300e6, 8), limits()).workers, 8);
 });
 
 Deno.test("stage state per worker reduces the workers when memory is short", () => {
@@ -192,7 +236,7 @@ Deno.test("a chunk that fits only without the stage state is an error naming the
     limits(),
   );
   assert.equal(plan.strategy, "error");
-  assert.match(plan.reason, /after 150 MB of stage state/);
+  assert.match(plan.reason, /and 150 MB of stage state/);
 });
 
 Deno.test("an empty array is direct with nothing in flight", () => {
@@ -216,12 +260,18 @@ Deno.test("no plan ever holds more than the budget in flight", () => {
     const bytes = Math.ceil(random() * 3e9);
     const state = random() < 0.5 ? 0 : Math.floor(random() * 50e6);
     const b = budget(Math.floor(random() * 400e6), 1 + Math.floor(random() * 8));
-    const plan = planArray(array(bytes, chunkBytes, { stageStateBytes: state }), b, limits());
-    if (plan.strategy === "error") continue;
-    assert.ok(
-      plan.inFlightBytes * CHUNK_MEMORY_FACTOR + state * plan.workers <= b.budgetBytes,
-      `${JSON.stringify(plan)} exceeds ${b.budgetBytes}`,
+    const store = random() < 0.5 ? REMOTE.store : undefined;
+    const plan = planArray(
+      array(bytes, chunkBytes, { stageStateBytes: state, store }),
+      b,
+      limits(),
     );
+    if (plan.strategy === "error") continue;
+    const held = plan.inFlightBytes + plan.encodedInFlightBytes +
+      (plan.workspaceBytes + state) * plan.workers;
+    // Encoded bytes are bounded by zstd's bound, a little over one chunk each.
+    const slack = plan.workers * plan.batchChunks * (encodedBound(chunkBytes) - chunkBytes);
+    assert.ok(held <= b.budgetBytes + slack, `${JSON.stringify(plan)} exceeds ${b.budgetBytes}`);
     assert.ok(plan.batchChunks >= 1 && plan.workers >= 1 && plan.workers <= b.workers);
   }
 });

@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
+from numpy_threads import ParallelReducer
 from numpy_loop import (
-    Accumulator,
     block_shape,
     emit,
     histogram_spec,
@@ -48,10 +48,11 @@ def main() -> None:
     chunks = tuple(int(n) for n in arr.chunk_layout.read_chunk.shape)
     dtype = np.dtype(arr.dtype.numpy_dtype)
     hist = histogram_spec(dtype, args.bins, args.range)
-    acc = Accumulator(dtype, hist)
+    reducer = ParallelReducer(dtype, hist, os.cpu_count() or 1)
     block = block_shape(shape, chunks, dtype.itemsize, int(args.block_mib * 2**20))
     for data in read_blocks(lambda region: arr[region].read().result(), shape, block):
-        acc.add(data)
+        reducer.add(data)
+    acc = reducer.result()
     seconds = time.perf_counter() - t0
 
     info = {"dtype": str(dtype), "shape": list(shape), "chunks": list(chunks),

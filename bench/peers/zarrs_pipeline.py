@@ -16,10 +16,11 @@ Usage: python zarrs_pipeline.py --store PATH [--bins N] [--range LO,HI] [--block
 
 from __future__ import annotations
 
+import os
 import time
 
+from numpy_threads import ParallelReducer
 from numpy_loop import (
-    Accumulator,
     block_shape,
     emit,
     histogram_spec,
@@ -46,10 +47,11 @@ def main() -> None:
     if pipeline != "ZarrsCodecPipeline" or getattr(codec_pipeline, "impl", None) is None:
         raise SystemExit(f"zarr chose {pipeline} without a zarrs implementation for {args.store}")
     hist = histogram_spec(arr.dtype, args.bins, args.range)
-    acc = Accumulator(arr.dtype, hist)
+    reducer = ParallelReducer(arr.dtype, hist, os.cpu_count() or 1)
     block = block_shape(arr.shape, arr.chunks, arr.dtype.itemsize, int(args.block_mib * 2**20))
     for data in read_blocks(lambda region: arr[region], arr.shape, block):
-        acc.add(data)
+        reducer.add(data)
+    acc = reducer.result()
     seconds = time.perf_counter() - t0
 
     info = {"dtype": str(arr.dtype), "shape": list(arr.shape), "chunks": list(arr.chunks),

@@ -120,14 +120,17 @@ export function detect_peaks(signal_ptr: number, n: number, params_ptr: number, 
 */
 export function hist_u8(ptr: number, len: number, sub: number, out: number): void;
 /**
-* Counts the 16-bit values (as raw bits) of `len` elements at `ptr` into the
-* `histogram::TABLE16` u32 at `table` (overwritten). The caller folds the
-* table into its bins, reading signed values as two's complement.
+* Counts the `len` u16 at `ptr` into two full-value tables at `table`
+* (`histogram::COUNT16_SCRATCH` u32), indexed by value xor `bias` (0x8000
+* for int16). Returns `lo | hi << 16`, the index range written (`lo > hi`
+* when `len` is 0); the caller folds both tables over that range.
 * @param {number} ptr
 * @param {number} len
+* @param {number} bias
 * @param {number} table
+* @returns {number}
 */
-export function count_u16(ptr: number, len: number, table: number): void;
+export function count_u16(ptr: number, len: number, bias: number, table: number): number;
 /**
 * Histogram of `len` elements at `ptr` in `bins` bins over `[lo, hi)`:
 * `bins` u32 counts then below, above and NaN counts at `out`; `sub`
@@ -404,7 +407,7 @@ export interface InitOutput {
   readonly peaks_scratch_len: (a: number, b: number, c: number) => number;
   readonly detect_peaks: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => number;
   readonly hist_u8: (a: number, b: number, c: number, d: number) => void;
-  readonly count_u16: (a: number, b: number, c: number) => void;
+  readonly count_u16: (a: number, b: number, c: number, d: number) => number;
   readonly hist_i16: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
   readonly hist_u16: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
   readonly hist_i32: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;

@@ -169,15 +169,19 @@ export function hist_u8(ptr, len, sub, out) {
 }
 
 /**
-* Counts the 16-bit values (as raw bits) of `len` elements at `ptr` into the
-* `histogram::TABLE16` u32 at `table` (overwritten). The caller folds the
-* table into its bins, reading signed values as two's complement.
+* Counts the `len` u16 at `ptr` into two full-value tables at `table`
+* (`histogram::COUNT16_SCRATCH` u32), indexed by value xor `bias` (0x8000
+* for int16). Returns `lo | hi << 16`, the index range written (`lo > hi`
+* when `len` is 0); the caller folds both tables over that range.
 * @param {number} ptr
 * @param {number} len
+* @param {number} bias
 * @param {number} table
+* @returns {number}
 */
-export function count_u16(ptr, len, table) {
-    wasm.count_u16(ptr, len, table);
+export function count_u16(ptr, len, bias, table) {
+    const ret = wasm.count_u16(ptr, len, bias, table);
+    return ret >>> 0;
 }
 
 /**

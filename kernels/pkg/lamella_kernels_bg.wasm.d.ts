@@ -14,7 +14,7 @@ export function stats_f64(a: number, b: number, c: number): void;
 export function peaks_scratch_len(a: number, b: number, c: number): number;
 export function detect_peaks(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): number;
 export function hist_u8(a: number, b: number, c: number, d: number): void;
-export function count_u16(a: number, b: number, c: number): void;
+export function count_u16(a: number, b: number, c: number, d: number): number;
 export function hist_i16(a: number, b: number, c: number, d: number, e: number, f: number, g: number): void;
 export function hist_u16(a: number, b: number, c: number, d: number, e: number, f: number, g: number): void;
 export function hist_i32(a: number, b: number, c: number, d: number, e: number, f: number, g: number): void;

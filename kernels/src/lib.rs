@@ -252,22 +252,24 @@ pub fn hist_u8(ptr: usize, len: usize, sub: usize, out: usize) {
     histogram::hist_u8(data, sub, out);
 }
 
-/// Counts the 16-bit values (as raw bits) of `len` elements at `ptr` into the
-/// `histogram::TABLE16` u32 at `table` (overwritten). The caller folds the
-/// table into its bins, reading signed values as two's complement.
+/// Counts the `len` u16 at `ptr` into two full-value tables at `table`
+/// (`histogram::COUNT16_SCRATCH` u32), indexed by value xor `bias` (0x8000
+/// for int16). Returns `lo | hi << 16`, the index range written (`lo > hi`
+/// when `len` is 0); the caller folds both tables over that range.
 #[wasm_bindgen]
-pub fn count_u16(ptr: usize, len: usize, table: usize) {
+pub fn count_u16(ptr: usize, len: usize, bias: u16, table: usize) -> u32 {
     assert!(ptr % 2 == 0 && table % 4 == 0, "misaligned input");
-    // SAFETY: kernels/mod.ts wrote `len` u16 at `ptr` and reserved TABLE16 u32 at
-    // `table`, disjoint aligned sections of its scratch region, untouched until
-    // this call returns.
+    // SAFETY: kernels/mod.ts wrote `len` u16 at `ptr` (its input region or
+    // scratch) and reserved COUNT16_SCRATCH u32 at `table` in scratch,
+    // disjoint aligned regions, untouched until this call returns.
     let (data, t) = unsafe {
         (
             slice::<u16>(ptr, len),
-            slice_mut::<u32>(table, histogram::TABLE16),
+            slice_mut::<u32>(table, histogram::COUNT16_SCRATCH),
         )
     };
-    histogram::count_u16(data, t);
+    let (lo, hi) = histogram::count_u16(data, bias, t);
+    (lo as u32) | ((hi as u32) << 16)
 }
 
 macro_rules! export_hist {
