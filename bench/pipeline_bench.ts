@@ -208,6 +208,10 @@ export interface PeerRecord {
   agrees: boolean;
   disagreements: string[];
   versions: Record<string, string>;
+  /** How the peer was run (its best user's setup). */
+  setup: string;
+  /** 1-minute load average before and after this case's pairs, and the cores. */
+  load: { before: number | null; after: number | null; cores: number };
   runs: number;
   /** (largest - smallest) / median of the per-pair ratios. */
   spread: number;
@@ -308,6 +312,8 @@ export async function benchPeersCase(
       agrees: disagreements.length === 0,
       disagreements,
       versions: p.versions,
+      setup: comparison.peers.find((x) => x.name === p.name)?.setup ?? "",
+      load: comparison.load,
       runs: ratios.length,
       spread: r.spread,
       samples: ratios,

@@ -15,7 +15,7 @@
 import { residentInput } from "../../kernels/mod.ts";
 import { ChunkError } from "../errors.ts";
 import type { ArrayInfo, Chunk, Stage } from "../stages/stage.ts";
-import { decoder } from "../store/decoders.ts";
+import { type Decoder, decoder } from "../store/decoders.ts";
 import { chunkKey, type RawLayout } from "../store/raw_array.ts";
 import { FileStore, type Store } from "../store.ts";
 import { encodedBound } from "../planner.ts";
@@ -88,6 +88,8 @@ export interface EngineJob {
   readAhead: number;
   /** Kernel work space reserved up front, so no stage grows memory mid-chunk. */
   workspaceBytes: number;
+  /** The decoder to use (default: this thread's {@linkcode decoder}). */
+  decoder?: Decoder;
 }
 
 /** What a range produced. */
@@ -140,7 +142,7 @@ export async function reduceChunks(
   job: EngineJob,
   onChunk?: (done: number) => void,
 ): Promise<EngineResult> {
-  const dec = decoder();
+  const dec = job.decoder ?? decoder();
   const timing = emptyTiming(dec.kind);
   const states = stages.map((s) => s.init(info));
   const grid = layout.shape.map((n, d) => Math.ceil(n / layout.chunks[d]));

@@ -175,6 +175,21 @@ class NodeDecoder implements Decoder {
   }
 }
 
+/**
+ * A decoder of the given kind (for tests and benchmarks; the engine uses
+ * {@linkcode decoder}). `native` throws when the libraries cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * import { createDecoder } from "./decoders.ts";
+ * const dst = new Uint8Array(3);
+ * console.assert(createDecoder("node").decode("none", new Uint8Array([1, 2, 3]), dst) === 3);
+ * ```
+ */
+export function createDecoder(kind: "native" | "node"): Decoder {
+  return kind === "native" ? new NativeDecoder() : new NodeDecoder();
+}
+
 let chosen: Decoder | undefined;
 
 /**
