@@ -117,6 +117,8 @@ export const PEERS: readonly PeerSpec[] = [
   },
 ];
 
+const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
 /** Whether a peer can run here, and with which interpreter. */
 export interface PeerInfo {
   name: PeerName;
@@ -454,7 +456,12 @@ export async function runPeer(
     ? (await peersAvailable()).find((p) => p.name === peer)!
     : peer;
   const name = info.name;
-  const args = [info.script, ...info.args, "--store", resolve(storePath)];
+  const args = [
+    info.script,
+    ...info.args,
+    "--store",
+    isUrl(storePath) ? storePath : resolve(storePath),
+  ];
   if (histogram === null) args.push("--bins", "0");
   else if (histogram) {
     // `--range=` form: argparse would take "-32768,..." for an option.
@@ -520,7 +527,7 @@ export async function runLamella(
       "--config",
       `${out}/pipeline.yaml`,
       "--source",
-      resolve(storePath),
+      isUrl(storePath) ? storePath : resolve(storePath),
       "--out",
       out,
       "--quiet",

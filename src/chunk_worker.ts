@@ -17,6 +17,8 @@ import type { ArrayInfo } from "./stages/stage.ts";
 import { openStore, type Store } from "./store.ts";
 import { type ChunkTiming, reduceChunks } from "./run/chunk_engine.ts";
 import type { RawLayout } from "./store/raw_array.ts";
+import { decoder } from "./store/decoders.ts";
+import { residentInput } from "../kernels/mod.ts";
 
 /** A job for a chunk worker. */
 export interface ChunkJob {
@@ -50,6 +52,14 @@ export type ChunkReply =
     timing?: ChunkTiming;
   }
   | { id: number; kind: "error"; message: string };
+
+// Compile the kernels and load the decoder while the pool is warming up (see WorkerPool.warm).
+try {
+  residentInput("uint8", 16);
+  decoder();
+} catch {
+  // Reported with the first job that needs them.
+}
 
 let opened:
   | { key: string; arr: zarr.Array<zarr.DataType, Store>; missing: () => number }

@@ -145,27 +145,27 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
   for (const line of describeBudget(budget, request.limits).split("\n")) log(line);
   for (const w of budget.warnings) log(`warning: ${w}`);
 
-  const store = await openStore(request.source, {
-    s3Region: request.s3?.region,
-    s3Endpoint: request.s3?.endpoint,
-  });
-  const found = await discoverArrays(store, request.arrays);
-  if (found.length === 0) {
-    throw new StoreError(
-      request.source,
-      request.arrays.length
-        ? `no array matches ${request.arrays.join(", ")}`
-        : "no Zarr arrays found (no .zarray or zarr.json below it); is this a Zarr store?",
-    );
-  }
-  log(`Found ${found.length} array${found.length === 1 ? "" : "s"} in ${store.location}`);
-
-  const arrays: ArrayReport[] = [];
-  // Workers are started on first use and shared by every array of the run.
-  const pool = budget.workers > 1 && request.workers !== false
+  // Workers are started now, so their start-up overlaps discovery, and shared by every array.
+  const pool = budget.workers > 1 && request.workers !== false && !request.planOnly
     ? new WorkerPool(budget.workers)
     : undefined;
+  pool?.warm();
+  const arrays: ArrayReport[] = [];
   try {
+    const store = await openStore(request.source, {
+      s3Region: request.s3?.region,
+      s3Endpoint: request.s3?.endpoint,
+    });
+    const found = await discoverArrays(store, request.arrays);
+    if (found.length === 0) {
+      throw new StoreError(
+        request.source,
+        request.arrays.length
+          ? `no array matches ${request.arrays.join(", ")}`
+          : "no Zarr arrays found (no .zarray or zarr.json below it); is this a Zarr store?",
+      );
+    }
+    log(`Found ${found.length} array${found.length === 1 ? "" : "s"} in ${store.location}`);
     for (const item of found) {
       const done = request.completed?.get(item.path);
       if (done) {

@@ -79,6 +79,15 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Starts every worker now, so that loading their modules and compiling the
+   * kernels overlaps with discovery and planning instead of delaying the
+   * first array's chunks.
+   */
+  warm(): void {
+    while (this.#workers.length < this.size) this.#idle.push(this.#spawn());
+  }
+
   /** Queues a job (its `id` is assigned here). */
   run(job: Omit<ChunkJob, "id">, onProgress?: (done: number) => void): Promise<Result> {
     return new Promise((resolve, reject) => {

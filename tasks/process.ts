@@ -26,7 +26,13 @@ import {
 import { generateSample, sampleIsComplete } from "../src/sample.ts";
 import { toShardFile, writeShardFile } from "../src/shard.ts";
 import { parseShardSpec } from "../src/shard_range.ts";
-import { type LimitOverrides, mergeLimits, parseLimitEnv } from "../src/settings_env.ts";
+import {
+  DEFAULT_LIMITS,
+  type LimitOverrides,
+  mergeLimits,
+  parseLimitEnv,
+} from "../src/settings_env.ts";
+import { DEFAULT_TUNE_FILE, readTuneFile } from "../src/plan/tune.ts";
 
 const DEFAULT_CONFIG = new URL("../config/pipeline.yaml", import.meta.url).pathname;
 const SAMPLE_DIR = "data";
@@ -121,7 +127,16 @@ async function main(): Promise<number> {
     workers: positiveFlag("workers", values.workers),
     ...(mode ? { largeArrayMode: mode as LimitOverrides["largeArrayMode"] } : {}),
   };
-  const limits = mergeLimits(flags, parseLimitEnv(Deno.env.toObject()), config.limits);
+  // Settings measured by `deno task tune`, when present, replace the built-in defaults.
+  const tuneFile = Deno.env.get("LAMELLA_TUNE_FILE") ?? DEFAULT_TUNE_FILE;
+  const tuned = tuneFile === "none" ? undefined : await readTuneFile(tuneFile);
+  if (tuned && !Deno.env.get("LAMELLA_DECODER")) Deno.env.set("LAMELLA_DECODER", tuned.decoder);
+  const limits = mergeLimits(
+    flags,
+    parseLimitEnv(Deno.env.toObject()),
+    config.limits,
+    tuned ? { ...DEFAULT_LIMITS, ...tuned.limits } : DEFAULT_LIMITS,
+  );
   const encoder = new TextEncoder();
   let columns: number | undefined;
   try {
@@ -148,6 +163,13 @@ async function main(): Promise<number> {
 
   const outDir = values.out ?? config.output.dir ?? "out";
   const completed = values.resume ? await readPartials(outDir, source) : undefined;
+  if (tuned) {
+    log(
+      `using tuned settings from ${tuneFile} (deno task tune, ${tuned.measuredAt}): decoder ${tuned.decoder}${
+        Object.keys(tuned.limits).length ? `, ${JSON.stringify(tuned.limits)}` : ""
+      }`,
+    );
+  }
   if (completed?.size) log(`--resume: ${completed.size} array(s) already complete in ${outDir}`);
   const report = await runPipeline({
     source,

@@ -39,11 +39,19 @@ def main() -> None:
     import tensorstore as ts
 
     t0 = time.perf_counter()
-    driver = "zarr3" if os.path.exists(os.path.join(args.store, "zarr.json")) else "zarr"
-    arr = ts.open(
-        {"driver": driver, "kvstore": {"driver": "file", "path": os.path.abspath(args.store)}},
-        read=True,
-    ).result()
+    if args.store.startswith(("http://", "https://")):
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(args.store.rstrip("/") + "/zarr.json").read()
+            driver = "zarr3"
+        except Exception:
+            driver = "zarr"
+        kvstore = {"driver": "http", "base_url": args.store.rstrip("/") + "/"}
+    else:
+        driver = "zarr3" if os.path.exists(os.path.join(args.store, "zarr.json")) else "zarr"
+        kvstore = {"driver": "file", "path": os.path.abspath(args.store)}
+    arr = ts.open({"driver": driver, "kvstore": kvstore}, read=True).result()
     shape = tuple(int(n) for n in arr.shape)
     chunks = tuple(int(n) for n in arr.chunk_layout.read_chunk.shape)
     dtype = np.dtype(arr.dtype.numpy_dtype)
