@@ -10,15 +10,20 @@
  */
 import { join } from "node:path";
 import { type EmArray, emArrayInfo, ensureEmArray } from "./em_array.ts";
+import { startLatencyServer } from "./latency_server.ts";
 import {
   CommandError,
   compareStore,
+  disagreements,
+  histogramFor,
   interleave,
   type LamellaOptions,
   type LamellaResult,
   median,
+  type PeerResult,
   peersAvailable,
   runLamella,
+  runPeer,
   type StoreComparison,
 } from "./peers.ts";
 
@@ -221,7 +226,7 @@ export interface PeerRecord {
 
 /** A peer (or the whole section) that did not run, and why. */
 export interface SkipRecord {
-  section: "peers" | "cgroup" | "peaks" | "pipeline";
+  section: "peers" | "remote" | "cgroup" | "peaks" | "pipeline";
   name: "skipped";
   case?: string;
   what: string;
@@ -504,4 +509,77 @@ export function scalingSummary(records: readonly PipelineRecord[]): ScalingRecor
       }
       : null,
   };
+}
+
+/** lamella and a peer reading one store over HTTP with added latency (section `remote`). */
+export interface RemoteRecord {
+  section: "remote";
+  name: "remote";
+  case: string;
+  peer: string;
+  delayMs: number;
+  /** Medians over the interleaved runs. */
+  lamellaSeconds: number;
+  peerSeconds: number;
+  lamellaSelfSeconds: number;
+  peerSelfSeconds: number;
+  /** HTTP requests the server answered over all runs. */
+  requests: number;
+  agrees: boolean;
+  disagreements: string[];
+}
+
+/**
+ * Serves the case's store from 127.0.0.1 with `delayMs` added per request
+ * and runs lamella and TensorStore on its URL, interleaved.
+ */
+export async function benchRemoteCase(
+  c: BenchCase,
+  em: EmArray,
+  options: { delayMs: number; repeat: number; peersUsable: boolean; log?: (line: string) => void },
+): Promise<Array<RemoteRecord | SkipRecord>> {
+  const log = options.log ?? (() => {});
+  const server = startLatencyServer(em.path, options.delayMs);
+  try {
+    const peers = options.peersUsable ? await peersAvailable() : [];
+    const ts = peers.find((p) => p.name === "tensorstore_read" && p.available);
+    if (!ts) {
+      return [{
+        section: "remote",
+        name: "skipped",
+        case: c.case,
+        what: "tensorstore_read over HTTP",
+        reason: "TensorStore is not installed in the bench venv",
+      }];
+    }
+    const histogram = histogramFor("int16", 1024);
+    const l: LamellaResult[] = [];
+    const p: PeerResult[] = [];
+    for (let i = 0; i < options.repeat; i++) {
+      l.push(await runLamella(server.url, { histogram }));
+      log(`lamella ${l[i].selfSeconds.toFixed(2)} s own`);
+      p.push(await runPeer(ts, server.url, histogram));
+      log(`tensorstore_read ${p[i].selfSeconds.toFixed(2)} s own`);
+    }
+    const bad = disagreements(l[0].stats, p[0].stats, {
+      lamella: l[0].histogram,
+      peer: p[0].histogram,
+    });
+    return [{
+      section: "remote",
+      name: "remote",
+      case: c.case,
+      peer: "tensorstore_read",
+      delayMs: options.delayMs,
+      lamellaSeconds: median(l.map((r) => r.seconds)),
+      peerSeconds: median(p.map((r) => r.seconds)),
+      lamellaSelfSeconds: median(l.map((r) => r.selfSeconds)),
+      peerSelfSeconds: median(p.map((r) => r.selfSeconds)),
+      requests: server.requests(),
+      agrees: bad.length === 0,
+      disagreements: bad,
+    }];
+  } finally {
+    await server.close();
+  }
 }

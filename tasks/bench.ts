@@ -34,11 +34,13 @@ import {
   benchCgroupCase,
   benchPeersCase,
   benchPipelineCase,
+  benchRemoteCase,
   caseArray,
   type CgroupRecord,
   ensurePeersVenv,
   type PeerRecord,
   type PipelineRecord,
+  type RemoteRecord,
   type ScalingRecord,
   scalingSummary,
   type SkipRecord,
@@ -46,7 +48,7 @@ import {
 } from "../bench/pipeline_bench.ts";
 import { runLamella } from "../bench/peers.ts";
 
-const SECTIONS = ["pipeline", "peers", "cgroup", "kernels", "peaks"] as const;
+const SECTIONS = ["pipeline", "peers", "remote", "cgroup", "kernels", "peaks"] as const;
 type Section = typeof SECTIONS[number];
 const DEFAULT_SIZES = [0.2, 1.7, 13.6, 110, 879.7];
 const HUGE_MIB = 7168;
@@ -70,6 +72,7 @@ type BenchRecord =
   | CgroupRecord
   | ScalingRecord
   | PeakRecord
+  | RemoteRecord
   | SkipRecord;
 
 interface Target {
@@ -321,6 +324,18 @@ function targets(records: BenchRecord[], totalSeconds: number, everything: boole
     });
   };
   decodeTarget("int16-zstd-879.7mib", 1.3);
+  const remote = records.find((r): r is RemoteRecord =>
+    r.section === "remote" && r.name === "remote" && r.peer === "tensorstore_read"
+  );
+  out.push({
+    target: "20 ms-latency HTTP: own time <= TensorStore's",
+    value: remote
+      ? `${remote.lamellaSelfSeconds.toFixed(2)} s against ${
+        remote.peerSelfSeconds.toFixed(2)
+      } s (${remote.case})`
+      : "not run",
+    met: remote ? remote.lamellaSelfSeconds <= remote.peerSelfSeconds : null,
+  });
   decodeTarget("int16-zstd-110mib", 1.5);
   const big = records.find((r): r is PipelineRecord =>
     r.section === "pipeline" && r.name === "pipeline" && r.case === "int16-zstd-879.7mib"
@@ -547,6 +562,31 @@ async function main(): Promise<number> {
         ...notes,
         `versions: ${versions}`,
       ].join("\n"),
+    );
+  });
+
+  await section("remote", async () => {
+    const why = await ensurePeersVenv(log);
+    const target = peerSizes.includes(879.7) ? 879.7 : Math.max(...peerSizes);
+    const [c] = benchCases([target], "zstd");
+    const records = await benchRemoteCase(c, await array(c), {
+      delayMs: 20,
+      repeat: peerRepeat,
+      peersUsable: why === null,
+      log: (line) => log(`remote ${c.case}: ${line}`),
+    });
+    doc.records.push(...records);
+    print(
+      `Remote (the same store behind a 127.0.0.1 HTTP server adding 20 ms per request; ${peerRepeat} interleaved pairs; own timers)`,
+      records.map((r) =>
+        r.name === "remote"
+          ? `${r.peer}: lamella ${r.lamellaSelfSeconds.toFixed(2)} s, peer ${
+            r.peerSelfSeconds.toFixed(2)
+          } s own (whole ${r.lamellaSeconds.toFixed(2)} / ${
+            r.peerSeconds.toFixed(2)
+          } s); ${r.requests} requests; agrees: ${r.agrees}`
+          : `${r.what} skipped: ${r.reason}`
+      ).join("\n"),
     );
   });
 
