@@ -715,9 +715,14 @@ export function disagreements(
 /** The 1-minute load average from /proc/loadavg, or null where there is none. */
 async function loadAverage(): Promise<number | null> {
   try {
-    return Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]);
+    // Deno.loadavg needs only --allow-sys; /proc is readable only with -A in Deno 2.
+    return Math.round(Deno.loadavg()[0] * 100) / 100;
   } catch {
-    return null;
+    try {
+      return Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]);
+    } catch {
+      return null;
+    }
   }
 }
 

@@ -628,7 +628,7 @@ async function main(): Promise<number> {
     targets: met,
   });
   print(
-    "Targets (issue 8)",
+    "Targets",
     textTable(
       ["target", "measured", "met"],
       met.map((t) => [t.target, t.value, t.met === null ? "-" : t.met ? "yes" : "NO"]),
