@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { residentInput } from "../../kernels/mod.ts";
+import { bytesPerElement, residentInput } from "../../kernels/mod.ts";
 import { ChunkError } from "../errors.ts";
 import type { ArrayInfo, Chunk, Stage } from "../stages/stage.ts";
 import { type Decoder, decoder } from "../store/decoders.ts";
@@ -100,19 +100,6 @@ export interface EngineResult {
   timing: ChunkTiming;
 }
 
-const BYTES: Record<RawLayout["dtype"], number> = {
-  int8: 1,
-  uint8: 1,
-  int16: 2,
-  uint16: 2,
-  int32: 4,
-  uint32: 4,
-  int64: 8,
-  uint64: 8,
-  float32: 4,
-  float64: 8,
-};
-
 /** Chunk grid coordinates of chunk number `i` in C order, written into `out`. */
 function coordsOf(i: number, grid: number[], out: number[]): number[] {
   for (let d = grid.length - 1; d >= 0; d--) {
@@ -147,7 +134,7 @@ export async function reduceChunks(
   const states = stages.map((s) => s.init(info));
   const grid = layout.shape.map((n, d) => Math.ceil(n / layout.chunks[d]));
   const elements = layout.chunks.reduce((a, b) => a * b, 1);
-  const chunkBytes = elements * BYTES[layout.dtype];
+  const chunkBytes = elements * bytesPerElement(layout.dtype);
   const stride = layout.chunks.map((_, d) => layout.chunks.slice(d + 1).reduce((a, b) => a * b, 1));
   const base = path ? `/${path}/` : "/";
   const total = job.to - job.from;
