@@ -30,7 +30,7 @@ export function product(xs: number[]): number {
 }
 
 /** Chunk grid coordinates of chunk number `i` in C order. */
-function chunkCoords(i: number, grid: number[]): number[] {
+export function chunkCoords(i: number, grid: number[]): number[] {
   const coords = new Array<number>(grid.length);
   for (let d = grid.length - 1; d >= 0; d--) {
     coords[d] = i % grid[d];

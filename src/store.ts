@@ -25,6 +25,18 @@ export interface Store {
 }
 
 /**
+ * A read error of a local key: absent (undefined) when the file is missing,
+ * is a directory, or names a file under a file; otherwise a StoreError.
+ */
+function absentOrThrow(path: string, e: unknown): undefined {
+  if (
+    e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
+    e instanceof Deno.errors.IsADirectory
+  ) return undefined;
+  throw new StoreError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+}
+
+/**
  * A Zarr hierarchy in a local directory.
  *
  * @example
@@ -40,17 +52,17 @@ export class FileStore implements Store {
     this.location = root.replace(/\/+$/, "") || "/";
   }
 
+  /** The file path of `key` (keys may start with "/" or not). */
+  #path(key: string): string {
+    return this.location + (key.startsWith("/") ? key : `/${key}`);
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
-    const path = this.location + (key.startsWith("/") ? key : `/${key}`);
+    const path = this.#path(key);
     try {
       return await Deno.readFile(path);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      // A chunk path that is a directory, or names a file under a file: absent.
-      if (e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.IsADirectory) {
-        return undefined;
-      }
-      throw new StoreError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+      return absentOrThrow(path, e);
     }
   }
 
@@ -61,16 +73,12 @@ export class FileStore implements Store {
    * this way instead of allocating one per chunk.
    */
   readSync(key: string, buffer: Uint8Array): Uint8Array | undefined {
-    const path = this.location + (key.startsWith("/") ? key : `/${key}`);
+    const path = this.#path(key);
     let file: Deno.FsFile;
     try {
       file = Deno.openSync(path);
     } catch (e) {
-      if (
-        e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
-        e instanceof Deno.errors.IsADirectory
-      ) return undefined;
-      throw new StoreError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+      return absentOrThrow(path, e);
     }
     try {
       let at = 0;
@@ -87,15 +95,14 @@ export class FileStore implements Store {
       }
       return buffer.subarray(0, at);
     } catch (e) {
-      if (e instanceof Deno.errors.IsADirectory) return undefined;
-      throw new StoreError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+      return absentOrThrow(path, e);
     } finally {
       file.close();
     }
   }
 
   async getRange(key: string, range: RangeQuery): Promise<Uint8Array | undefined> {
-    const path = this.location + (key.startsWith("/") ? key : `/${key}`);
+    const path = this.#path(key);
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path);

@@ -14,6 +14,7 @@
  */
 import { bytesPerElement, residentInput } from "../../kernels/mod.ts";
 import { ChunkError } from "../errors.ts";
+import { chunkCoords, product } from "../chunk_reduce.ts";
 import type { ArrayInfo, Chunk, Stage } from "../stages/stage.ts";
 import { type Decoder, decoder } from "../store/decoders.ts";
 import { chunkKey, type RawLayout } from "../store/raw_array.ts";
@@ -100,15 +101,6 @@ export interface EngineResult {
   timing: ChunkTiming;
 }
 
-/** Chunk grid coordinates of chunk number `i` in C order, written into `out`. */
-function coordsOf(i: number, grid: number[], out: number[]): number[] {
-  for (let d = grid.length - 1; d >= 0; d--) {
-    out[d] = i % grid[d];
-    i = Math.floor(i / grid[d]);
-  }
-  return out;
-}
-
 /**
  * Runs `stages` over chunks `job.from .. job.to` of the array at `path`
  * (laid out as `layout`) in `store`, from fresh states.
@@ -133,9 +125,9 @@ export async function reduceChunks(
   const timing = emptyTiming(dec.kind);
   const states = stages.map((s) => s.init(info));
   const grid = layout.shape.map((n, d) => Math.ceil(n / layout.chunks[d]));
-  const elements = layout.chunks.reduce((a, b) => a * b, 1);
+  const elements = product(layout.chunks);
   const chunkBytes = elements * bytesPerElement(layout.dtype);
-  const stride = layout.chunks.map((_, d) => layout.chunks.slice(d + 1).reduce((a, b) => a * b, 1));
+  const stride = layout.chunks.map((_, d) => product(layout.chunks.slice(d + 1)));
   const base = path ? `/${path}/` : "/";
   const total = job.to - job.from;
   let encoded: Uint8Array = new Uint8Array(encodedBound(chunkBytes));
@@ -187,7 +179,7 @@ export async function reduceChunks(
   if (store instanceof FileStore) {
     timing.peakEncodedBytes = encoded.length;
     for (let i = 0; i < total; i++) {
-      const coords = coordsOf(job.from + i, grid, new Array<number>(grid.length));
+      const coords = chunkCoords(job.from + i, grid);
       const t0 = performance.now();
       let bytes: Uint8Array | undefined;
       try {
@@ -210,7 +202,7 @@ export async function reduceChunks(
   let inFlightBytes = 0;
   let next = 0;
   const launch = () => {
-    const coords = coordsOf(job.from + next++, grid, new Array<number>(grid.length));
+    const coords = chunkCoords(job.from + next++, grid);
     const reply = store.get(base + chunkKey(layout, coords)).then((b) => {
       if (b) {
         inFlightBytes += b.length;
