@@ -431,6 +431,8 @@ async function processArray(
       );
       info.prepass = { min: s.min, max: s.max, count: s.count };
     }
+    // The breakdown covers the chunk pass only, like its `seconds` (not the pre-pass).
+    timing = undefined;
     const chunkPassStart = performance.now();
     const { states, chunks: chunksTotal } = await reduceAll(request.stages, active);
     const report = timingReport(timing, (performance.now() - chunkPassStart) / 1000, workers, plan);
