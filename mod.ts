@@ -25,37 +25,37 @@ export {
   runPipeline,
   type RunRequest,
   VERSION,
-} from "./src/pipeline.ts";
+} from "./src/run/pipeline.ts";
 export {
   loadPipelineConfig,
   parsePipelineConfig,
   type PipelineConfig,
   type StageSpec,
-} from "./src/config.ts";
+} from "./src/plan/config.ts";
 export {
   ChunkError,
   ConfigError,
   LamellaError,
   StoreError,
   UnsupportedError,
-} from "./src/errors.ts";
+} from "./src/model/errors.ts";
 export {
   DEFAULT_LIMITS,
   type LimitSettings,
   mergeLimits,
   parseLimitEnv,
-} from "./src/settings_env.ts";
-export { type Budget, detectBudget, probeEnvironment } from "./src/budget.ts";
-export { type Plan, planArray } from "./src/planner.ts";
-export { readCgroupLimits } from "./src/cgroup.ts";
-export { FileStore, HttpStore, openStore, type Store } from "./src/store.ts";
-export { discoverArrays } from "./src/discovery.ts";
-export { formatTable, writeReport } from "./src/report.ts";
+} from "./src/plan/settings_env.ts";
+export { type Budget, detectBudget, probeEnvironment } from "./src/plan/budget.ts";
+export { type Plan, planArray } from "./src/plan/planner.ts";
+export { readCgroupLimits } from "./src/plan/cgroup.ts";
+export { FileStore, HttpStore, openStore, type Store } from "./src/store/store.ts";
+export { discoverArrays } from "./src/store/discovery.ts";
+export { formatTable, writeReport } from "./src/report/json.ts";
 export { createStages, STAGE_NAMES, statsStage } from "./src/stages/mod.ts";
 export { finalizeStats, mergeStats } from "./src/stages/stats.ts";
 export { stats } from "./kernels/mod.ts";
-export { decodeState, encodeState } from "./src/partials.ts";
-export { parseShardSpec, shardRange, type ShardSpec } from "./src/shard_range.ts";
+export { decodeState, encodeState } from "./src/distributed/state_codec.ts";
+export { parseShardSpec, shardRange, type ShardSpec } from "./src/plan/shard_range.ts";
 export {
   readShardFiles,
   runShard,
@@ -63,8 +63,8 @@ export {
   shardFileName,
   toShardFile,
   writeShardFile,
-} from "./src/shard.ts";
-export { type MergedReport, mergeShards } from "./src/merge.ts";
+} from "./src/distributed/shard.ts";
+export { type MergedReport, mergeShards } from "./src/distributed/merge.ts";
 export {
   enqueueShards,
   type FanoutConfig,
@@ -74,4 +74,4 @@ export {
   listenForShards,
   readFanoutReport,
   type ShardMessage,
-} from "./src/kv_fanout.ts";
+} from "./src/distributed/kv_fanout.ts";

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { textTable } from "./bench_compare.ts";
-import { writeFileAtomic } from "../src/report.ts";
+import { writeFileAtomic } from "../src/store/atomic.ts";
 
 interface Doc {
   machine: { cores: number; cpu: string; memory: number; loadAverage: number[]; deno: string };

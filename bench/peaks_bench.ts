@@ -24,7 +24,7 @@ import {
   integerScales,
   type PeakParams,
   SCIPY_PRESET,
-} from "../src/peaks/reference.ts";
+} from "../kernels/peak_reference.ts";
 import { heightsForSnr, scorePeaks, synthSpectrum } from "./peaks_synth.ts";
 import { venvPython } from "./peers.ts";
 

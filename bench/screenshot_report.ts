@@ -12,8 +12,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../src/report.ts";
-import { renderReportHtml } from "../src/report_html.ts";
+import { writeFileAtomic } from "../src/store/atomic.ts";
+import { renderReportHtml } from "../src/report/html.ts";
 
 const BROWSERS = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
 

@@ -21,8 +21,8 @@ import {
   type StatsPartial,
   TYPED_ARRAY_CTORS,
 } from "./types.ts";
-import { encodePeakParams, PEAK_PARAMS_HEADER_LEN, type PeakParams } from "../src/peaks/params.ts";
-import type { Peak } from "../src/peaks/reference.ts";
+import { encodePeakParams, PEAK_PARAMS_HEADER_LEN, type PeakParams } from "./peak_params.ts";
+import type { Peak } from "./peak_reference.ts";
 
 export type { ChunkData, NumericDtype, StatsPartial } from "./types.ts";
 export type { Peak, PeakParams };
@@ -276,7 +276,7 @@ function peakError(code: number, flat: Float64Array): Error {
 /**
  * Finds peaks in a 1-D signal with the WASM CWT kernel (MassSpecWavelet's
  * `peakDetectionCWT`); same result as {@linkcode detectPeaksReference} in
- * src/peaks/reference.ts for `mode: "massspecwavelet"` (the scipy mode is
+ * kernels/peak_reference.ts for `mode: "massspecwavelet"` (the scipy mode is
  * reference-only). Non-finite samples are interpolated; fewer than 3 samples or
  * an all-NaN signal give no peaks. Peaks come sorted by index. The signal, the
  * parameters, the kernel's work space and its output share the module's one
@@ -288,7 +288,7 @@ function peakError(code: number, flat: Float64Array): Error {
  * @example
  * ```ts
  * import { detectPeaks } from "./mod.ts";
- * import { DEFAULT_PEAK_PARAMS } from "../src/peaks/params.ts";
+ * import { DEFAULT_PEAK_PARAMS } from "./peak_params.ts";
  * const signal = new Float64Array(1000);
  * for (let i = 0; i < signal.length; i++) signal[i] = 100 * Math.exp(-((i - 500) ** 2) / 50);
  * const peaks = detectPeaks(signal, DEFAULT_PEAK_PARAMS);

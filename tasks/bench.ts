@@ -18,7 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import { NUMERIC_DTYPES, type NumericDtype } from "../kernels/mod.ts";
-import { writeFileAtomic } from "../src/report.ts";
+import { writeFileAtomic } from "../src/store/atomic.ts";
 import {
   type AnyRecord,
   compareRuns,

@@ -20,7 +20,7 @@ export const EMBEDDED = [
   "kernels/pkg/lamella_kernels_bg.wasm",
   "config/pipeline.yaml",
   // Chunk workers are started from their module URL; the binary must carry it.
-  "src/chunk_worker.ts",
+  "src/run/_chunk_worker.ts",
 ];
 
 /**
@@ -38,7 +38,7 @@ export function compileArgs(opts: { output: string; target?: string }): string[]
     "compile",
     // Reading /proc and /sys (the cgroup limits) needs --allow-all in Deno 2.x.
     "--allow-all",
-    // Decoded chunks are collected explicitly in small containers (src/pipeline.ts).
+    // Decoded chunks are collected explicitly in small containers (src/run/pipeline.ts).
     "--v8-flags=--expose-gc",
     "--no-check",
     "--output",

@@ -28,12 +28,12 @@ import {
   formatMiB,
   platformProbe,
   probeEnvironment,
-} from "../src/budget.ts";
-import { loadPipelineConfig } from "../src/config.ts";
-import { ConfigError } from "../src/errors.ts";
-import { runPipeline } from "../src/pipeline.ts";
-import { reportJson } from "../src/report.ts";
-import { renderReportHtml } from "../src/report_html.ts";
+} from "../src/plan/budget.ts";
+import { loadPipelineConfig } from "../src/plan/config.ts";
+import { ConfigError } from "../src/model/errors.ts";
+import { runPipeline } from "../src/run/pipeline.ts";
+import { reportJson } from "../src/report/json.ts";
+import { renderReportHtml } from "../src/report/html.ts";
 import {
   describeDestination,
   parseReportTarget,
@@ -41,8 +41,8 @@ import {
   type ReportTarget,
   type RunRecord,
   storeReport,
-} from "../src/report_sink.ts";
-import { mergeLimits, parseLimitEnv } from "../src/settings_env.ts";
+} from "../src/report/sinks.ts";
+import { mergeLimits, parseLimitEnv } from "../src/plan/settings_env.ts";
 
 /** One scheduled job. */
 export interface Schedule {

@@ -1,20 +1,21 @@
 /**
  * `deno task merge --out DIR SHARD_DIR...`: merges the `shard-I-of-N.json`
  * files that `deno task process --shard I/N` wrote into DIR/report.json, the
- * report a single run would have written. All work happens in src/merge.ts.
+ * report a single run would have written. All work happens in src/distributed/merge.ts.
  *
  * Exit codes: 0 every array succeeded, 2 some arrays failed, 1 the shard
  * files are missing, repeated or from different runs.
  *
  * @module
  */
-import { runCli } from "../src/cli.ts";
+import { runCli } from "../src/run/cli.ts";
 import { parseArgs } from "node:util";
-import { LamellaError } from "../src/errors.ts";
-import { mergeShards } from "../src/merge.ts";
-import { formatTable, writeFileAtomic, writeReport } from "../src/report.ts";
-import { renderReportHtml } from "../src/report_html.ts";
-import { readShardFiles } from "../src/shard.ts";
+import { LamellaError } from "../src/model/errors.ts";
+import { mergeShards } from "../src/distributed/merge.ts";
+import { formatTable, writeReport } from "../src/report/json.ts";
+import { writeFileAtomic } from "../src/store/atomic.ts";
+import { renderReportHtml } from "../src/report/html.ts";
+import { readShardFiles } from "../src/distributed/shard.ts";
 
 const HELP = `lamella merge: one report from the shard files of a distributed run
 

@@ -7,31 +7,26 @@
  *
  * @module
  */
-import { runCli } from "../src/cli.ts";
+import { runCli } from "../src/run/cli.ts";
 import { parseArgs } from "node:util";
-import { loadPipelineConfig, type StageSpec } from "../src/config.ts";
-import { LamellaError } from "../src/errors.ts";
-import { runPipeline } from "../src/pipeline.ts";
-import { createProgress } from "../src/progress.ts";
-import { renderReportHtml } from "../src/report_html.ts";
-import { NULL_TRACE, Trace } from "../src/trace.ts";
-import {
-  clearPartials,
-  formatTable,
-  readPartials,
-  savePartial,
-  writeFileAtomic,
-  writeReport,
-} from "../src/report.ts";
-import { generateSample, sampleIsComplete } from "../src/sample.ts";
-import { toShardFile, writeShardFile } from "../src/shard.ts";
-import { parseShardSpec } from "../src/shard_range.ts";
+import { loadPipelineConfig, type StageSpec } from "../src/plan/config.ts";
+import { LamellaError } from "../src/model/errors.ts";
+import { runPipeline } from "../src/run/pipeline.ts";
+import { createProgress } from "../src/run/progress.ts";
+import { renderReportHtml } from "../src/report/html.ts";
+import { NULL_TRACE, Trace } from "../src/run/trace.ts";
+import { formatTable, writeReport } from "../src/report/json.ts";
+import { writeFileAtomic } from "../src/store/atomic.ts";
+import { clearCheckpoints, readCheckpoints, saveCheckpoint } from "../src/run/checkpoint.ts";
+import { generateSample, sampleIsComplete } from "../tools/sample/sample.ts";
+import { toShardFile, writeShardFile } from "../src/distributed/shard.ts";
+import { parseShardSpec } from "../src/plan/shard_range.ts";
 import {
   DEFAULT_LIMITS,
   type LimitOverrides,
   mergeLimits,
   parseLimitEnv,
-} from "../src/settings_env.ts";
+} from "../src/plan/settings_env.ts";
 import { DEFAULT_TUNE_FILE, readTuneFile } from "../src/plan/tune.ts";
 
 const DEFAULT_CONFIG = new URL("../config/pipeline.yaml", import.meta.url).pathname;
@@ -162,7 +157,7 @@ async function main(): Promise<number> {
   }
 
   const outDir = values.out ?? config.output.dir ?? "out";
-  const completed = values.resume ? await readPartials(outDir, source) : undefined;
+  const completed = values.resume ? await readCheckpoints(outDir, source) : undefined;
   if (tuned) {
     log(
       `using tuned settings from ${tuneFile} (deno task tune, ${tuned.measuredAt}): decoder ${tuned.decoder}${
@@ -188,7 +183,9 @@ async function main(): Promise<number> {
     trace,
     shard,
     partials: shard !== undefined,
-    onArrayDone: values.plan || shard ? undefined : (result) => savePartial(outDir, source, result),
+    onArrayDone: values.plan || shard
+      ? undefined
+      : (result) => saveCheckpoint(outDir, source, result),
   });
   progress.close();
   if (values.plan) {
@@ -213,7 +210,7 @@ async function main(): Promise<number> {
     await writeFileAtomic(`${outDir}/report.html`, renderReportHtml(report));
   }
   if (values.trace) await writeFileAtomic(values.trace, JSON.stringify(trace));
-  await clearPartials(outDir);
+  await clearCheckpoints(outDir);
   console.log(formatTable(report.arrays));
   const failed = report.arrays.filter((a) => a.error).length;
   console.error(

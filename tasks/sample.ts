@@ -7,7 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { generateSample, SAMPLE_STORE, sampleIsComplete } from "../src/sample.ts";
+import { generateSample, SAMPLE_STORE, sampleIsComplete } from "../tools/sample/sample.ts";
 
 const USAGE = `usage: deno task sample [--out DIR] [--scale S] [--force]
 

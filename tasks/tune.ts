@@ -8,8 +8,8 @@
  */
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
-import { runCli } from "../src/cli.ts";
-import { writeFileAtomic } from "../src/report.ts";
+import { runCli } from "../src/run/cli.ts";
+import { writeFileAtomic } from "../src/store/atomic.ts";
 import { DEFAULT_TUNE_FILE, tune } from "../src/plan/tune.ts";
 
 const HELP = `lamella tune: measure this machine and save the settings process will use

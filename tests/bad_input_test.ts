@@ -3,7 +3,7 @@
  * sinks the run, and nothing half-written is left in the output directory.
  */
 import assert from "node:assert/strict";
-import { createArrayV2, writeArray, writeGroupV2 } from "../src/zarr_write.ts";
+import { createArrayV2, writeArray, writeGroupV2 } from "../tools/sample/zarr_write.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -122,10 +122,10 @@ Deno.test("--resume keeps the arrays an earlier run finished and redoes the fail
     assert.equal(first.code, 2);
     const saved = JSON.parse(await Deno.readTextFile(`${cwd}/out/report.json`)).arrays
       .find((a: { path: string }) => a.path === "good");
-    await Deno.mkdir(`${cwd}/out/.lamella-partial`, { recursive: true });
+    await Deno.mkdir(`${cwd}/out/.lamella-checkpoint`, { recursive: true });
     saved.seconds = 123.5; // a marker that it was kept, not recomputed
     await Deno.writeTextFile(
-      `${cwd}/out/.lamella-partial/good.json`,
+      `${cwd}/out/.lamella-checkpoint/good.json`,
       JSON.stringify({ source: store, result: saved }),
     );
     const again = await process(cwd, [

@@ -7,9 +7,9 @@ import {
   type EnvironmentProbe,
   formatMiB,
   probeEnvironment,
-} from "../src/budget.ts";
-import type { CgroupLimits } from "../src/cgroup.ts";
-import { DEFAULT_LIMITS, type LimitSettings } from "../src/settings_env.ts";
+} from "../src/plan/budget.ts";
+import type { CgroupLimits } from "../src/plan/cgroup.ts";
+import { DEFAULT_LIMITS, type LimitSettings } from "../src/plan/settings_env.ts";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;

@@ -7,7 +7,7 @@ import {
   parseMountInfo,
   parseProcSelfCgroup,
   readCgroupLimits,
-} from "../src/cgroup.ts";
+} from "../src/plan/cgroup.ts";
 
 const MIB = 1024 * 1024;
 

@@ -10,13 +10,13 @@ import * as zarr from "zarrita";
 import { createDecoder, type Decoder } from "../src/store/decoders.ts";
 import { loadRawLayout, type RawLayout } from "../src/store/raw_array.ts";
 import { reduceChunks } from "../src/run/chunk_engine.ts";
-import { reduceRange } from "../src/chunk_reduce.ts";
-import { registerNativeCodecs } from "../src/codecs.ts";
+import { reduceRange } from "../src/run/chunk_reduce.ts";
+import { registerNativeCodecs } from "../src/store/codecs.ts";
 import { createStages } from "../src/stages/mod.ts";
-import { finalizeArray } from "../src/pipeline.ts";
-import { FileStore, type Store } from "../src/store.ts";
-import { DEFAULT_WORKSPACE_BYTES, encodedBound } from "../src/planner.ts";
-import { ChunkError } from "../src/errors.ts";
+import { finalizeArray } from "../src/run/pipeline.ts";
+import { FileStore, type Store } from "../src/store/store.ts";
+import { DEFAULT_WORKSPACE_BYTES, encodedBound } from "../src/plan/planner.ts";
+import { ChunkError } from "../src/model/errors.ts";
 import type { ArrayInfo } from "../src/stages/stage.ts";
 import {
   type Compressor,
@@ -24,7 +24,7 @@ import {
   createArrayV3,
   type NumericTypedArray,
   type V2Dtype,
-} from "../src/zarr_write.ts";
+} from "../tools/sample/zarr_write.ts";
 import { make, rng } from "./_random.ts";
 import type { NumericDtype } from "../kernels/mod.ts";
 
@@ -303,8 +303,8 @@ Deno.test("layouts the fast path does not take say why", async () => {
 });
 
 Deno.test("a whole run holds no more decoded or encoded bytes than each array's plan", async () => {
-  const { runPipeline } = await import("../src/pipeline.ts");
-  const { DEFAULT_LIMITS } = await import("../src/settings_env.ts");
+  const { runPipeline } = await import("../src/run/pipeline.ts");
+  const { DEFAULT_LIMITS } = await import("../src/plan/settings_env.ts");
   const dir = await Deno.makeTempDir();
   try {
     const root = await writeArray(dir, "uint16", 3, { id: "zstd", level: 1 }, 11);

@@ -12,12 +12,12 @@ import {
   detectPlatform,
   type EnvironmentProbe,
   platformProbe,
-} from "../src/budget.ts";
-import { ConfigError } from "../src/errors.ts";
-import type { Report } from "../src/pipeline.ts";
-import { readKvReport } from "../src/report_sink.ts";
-import { generateSample } from "../src/sample.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
+} from "../src/plan/budget.ts";
+import { ConfigError } from "../src/model/errors.ts";
+import type { Report } from "../src/run/pipeline.ts";
+import { readKvReport } from "../src/report/sinks.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { loadSchedules, runScheduledJob, workersAvailable } from "../tasks/cron.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

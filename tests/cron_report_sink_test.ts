@@ -5,17 +5,17 @@
  * When moto cannot be installed, that test is ignored and the reason printed.
  */
 import assert from "node:assert/strict";
-import { ConfigError, StoreError } from "../src/errors.ts";
+import { ConfigError, StoreError } from "../src/model/errors.ts";
 import {
   KV_PART_BYTES,
   parseReportTarget,
   readKvReport,
   type RunRecord,
   storeReport,
-} from "../src/report_sink.ts";
-import { generateSample } from "../src/sample.ts";
-import { signRequest, uriEncodePath } from "../src/sigv4.ts";
-import type { EnvironmentProbe } from "../src/budget.ts";
+} from "../src/report/sinks.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import { signRequest, uriEncodePath } from "../src/store/_sigv4.ts";
+import type { EnvironmentProbe } from "../src/plan/budget.ts";
 import { loadSchedules, runJob, runScheduledJob } from "../tasks/cron.ts";
 import { motoUnavailable, startSigningMoto } from "./_moto.ts";
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { WASM_URL } from "../kernels/mod.ts";
-import { generateSample } from "../src/sample.ts";
+import { generateSample } from "../tools/sample/sample.ts";
 import { compileArgs, EMBEDDED } from "../tasks/compile.ts";
 import { cronHandler, loadSchedules, runJob } from "../tasks/cron.ts";
 

@@ -5,8 +5,8 @@
  * per-array dtype error, and the run goes on.
  */
 import assert from "node:assert/strict";
-import { runPipeline } from "../src/pipeline.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
+import { runPipeline } from "../src/run/pipeline.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { assertClose, plainStats } from "./_independent.ts";
 
 const FIXTURES = new URL("../../shared/data/zarr-fixtures/", import.meta.url).pathname;

@@ -8,13 +8,13 @@
  * Only loopback is used; every server is shut down in `finally`.
  */
 import assert from "node:assert/strict";
-import type { EnvironmentProbe } from "../src/budget.ts";
-import { loadPipelineConfig, type StageSpec } from "../src/config.ts";
-import { StoreError } from "../src/errors.ts";
-import { type Report, runPipeline } from "../src/pipeline.ts";
-import { generateSample, type SampleManifest } from "../src/sample.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
-import { HttpStore } from "../src/store.ts";
+import type { EnvironmentProbe } from "../src/plan/budget.ts";
+import { loadPipelineConfig, type StageSpec } from "../src/plan/config.ts";
+import { StoreError } from "../src/model/errors.ts";
+import { type Report, runPipeline } from "../src/run/pipeline.ts";
+import { generateSample, type SampleManifest } from "../tools/sample/sample.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
+import { HttpStore } from "../src/store/store.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

@@ -5,7 +5,7 @@
  * `listenQueue` carries a job to its report. The report equals a single run's.
  */
 import assert from "node:assert/strict";
-import type { EnvironmentProbe } from "../src/budget.ts";
+import type { EnvironmentProbe } from "../src/plan/budget.ts";
 import {
   enqueueShards,
   type FanoutConfig,
@@ -14,10 +14,10 @@ import {
   listenForShards,
   readFanoutReport,
   type ShardMessage,
-} from "../src/kv_fanout.ts";
-import { runPipeline } from "../src/pipeline.ts";
-import { generateSample } from "../src/sample.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
+} from "../src/distributed/kv_fanout.ts";
+import { runPipeline } from "../src/run/pipeline.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { assertSameReport } from "./_compare_reports.ts";
 
 const PROBE: EnvironmentProbe = {

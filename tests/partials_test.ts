@@ -4,7 +4,7 @@
  * real stages merge the same after the trip.
  */
 import assert from "node:assert/strict";
-import { decodeState, encodeState } from "../src/partials.ts";
+import { decodeState, encodeState } from "../src/distributed/state_codec.ts";
 import { createStages } from "../src/stages/mod.ts";
 import type { ArrayInfo } from "../src/stages/stage.ts";
 

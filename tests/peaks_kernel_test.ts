@@ -1,6 +1,6 @@
 /**
  * The WASM CWT peak detector (kernels/mod.ts `detectPeaks`) against the scalar
- * reference (src/peaks/reference.ts `detectPeaksReference`): indices, positions and
+ * reference (kernels/peak_reference.ts `detectPeaksReference`): indices, positions and
  * scales equal, SNR, height and FWHM within a relative tolerance.
  */
 import assert from "node:assert/strict";
@@ -13,7 +13,7 @@ import {
   type Peak,
   type PeakParams,
   SCIPY_PRESET,
-} from "../src/peaks/reference.ts";
+} from "../kernels/peak_reference.ts";
 import { seededRandom, synthSpectrum } from "../bench/peaks_synth.ts";
 
 const EXAMPLE_MS = new URL("../../shared/data/exampleMS.csv", import.meta.url);

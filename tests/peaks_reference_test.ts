@@ -5,8 +5,8 @@ import {
   integerScales,
   type PeakParams,
   SCIPY_PRESET,
-} from "../src/peaks/reference.ts";
-import { decodePeakParams, encodePeakParams } from "../src/peaks/params.ts";
+} from "../kernels/peak_reference.ts";
+import { decodePeakParams, encodePeakParams } from "../kernels/peak_params.ts";
 
 const EXAMPLE_MS = new URL("../../shared/data/exampleMS.csv", import.meta.url);
 

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectPeaks } from "../kernels/mod.ts";
-import { type ArrayReport, runPipeline } from "../src/pipeline.ts";
-import { DEFAULT_PEAK_PARAMS, detectPeaksReference, type Peak } from "../src/peaks/reference.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
-import type { StageSpec } from "../src/config.ts";
-import { createArrayV3, writeArray, writeGroupV3 } from "../src/zarr_write.ts";
+import { type ArrayReport, runPipeline } from "../src/run/pipeline.ts";
+import { DEFAULT_PEAK_PARAMS, detectPeaksReference, type Peak } from "../kernels/peak_reference.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
+import type { StageSpec } from "../src/stages/stage.ts";
+import { createArrayV3, writeArray, writeGroupV3 } from "../tools/sample/zarr_write.ts";
 import { rng } from "./_random.ts";
 
 const EXAMPLE_MS = new URL("../../shared/data/exampleMS.csv", import.meta.url);

@@ -3,9 +3,9 @@
  * true peak positions are stored in its attributes) and on a histogram.
  */
 import assert from "node:assert/strict";
-import { runPipeline } from "../src/pipeline.ts";
-import { generateSample } from "../src/sample.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
+import { runPipeline } from "../src/run/pipeline.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 
 Deno.test("peaks on the sample spectrum find most true peaks and no false ones", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lamella-peaks-" });

@@ -7,14 +7,14 @@ import {
   DEFAULT_PEAK_PARAMS,
   detectPeaksReference,
   type PeakParams,
-} from "../src/peaks/reference.ts";
+} from "../kernels/peak_reference.ts";
 import {
   detectPeaksWindowed,
   type SignalSource,
   windowBytes,
   windowCoreForBudget,
   windowMargin,
-} from "../src/peaks/windowed.ts";
+} from "../src/stages/_peaks_windowed.ts";
 import { rng } from "./_random.ts";
 
 function source(x: Float64Array, reads?: number[][]): SignalSource {

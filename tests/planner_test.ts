@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Budget } from "../src/budget.ts";
+import type { Budget } from "../src/plan/budget.ts";
 import {
   CHUNK_MEMORY_FACTOR,
   DEFAULT_WORKSPACE_BYTES,
@@ -7,8 +7,8 @@ import {
   formatMB,
   planArray,
   type PlannedArray,
-} from "../src/planner.ts";
-import { DEFAULT_LIMITS, type LimitSettings } from "../src/settings_env.ts";
+} from "../src/plan/planner.ts";
+import { DEFAULT_LIMITS, type LimitSettings } from "../src/plan/settings_env.ts";
 
 function budget(budgetBytes = 300e6, workers = 2): Budget {
   return {

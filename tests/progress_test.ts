@@ -4,7 +4,7 @@
  * the few ANSI codes used); elsewhere the JSON events are checked one by one.
  */
 import assert from "node:assert/strict";
-import { createProgress, type ProgressOptions } from "../src/progress.ts";
+import { createProgress, type ProgressOptions } from "../src/run/progress.ts";
 
 const T0 = Date.parse("2026-11-23T19:00:00.000Z");
 

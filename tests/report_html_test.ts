@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type ArrayReport, type Report, runPipeline } from "../src/pipeline.ts";
-import { escapeHtml, renderReportHtml } from "../src/report_html.ts";
-import { generateSample } from "../src/sample.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
+import { type ArrayReport, type Report, runPipeline } from "../src/run/pipeline.ts";
+import { escapeHtml, renderReportHtml } from "../src/report/html.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 
 const ODD = `odd/a<b>&"c"`;
 

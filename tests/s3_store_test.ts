@@ -13,15 +13,21 @@
  * Only loopback is used; the server and proxies are stopped in `finally`.
  */
 import assert from "node:assert/strict";
-import type { EnvironmentProbe } from "../src/budget.ts";
-import { loadPipelineConfig } from "../src/config.ts";
-import { discoverArrays } from "../src/discovery.ts";
-import { StoreError } from "../src/errors.ts";
-import { type Report, runPipeline } from "../src/pipeline.ts";
-import { openS3Store, parseListObjectsV2, parseS3Url, s3BucketUrl, S3Store } from "../src/s3.ts";
-import { generateSample } from "../src/sample.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
-import { FileStore, openStore } from "../src/store.ts";
+import type { EnvironmentProbe } from "../src/plan/budget.ts";
+import { loadPipelineConfig } from "../src/plan/config.ts";
+import { discoverArrays } from "../src/store/discovery.ts";
+import { StoreError } from "../src/model/errors.ts";
+import { type Report, runPipeline } from "../src/run/pipeline.ts";
+import {
+  openS3Store,
+  parseListObjectsV2,
+  parseS3Url,
+  s3BucketUrl,
+  S3Store,
+} from "../src/store/s3.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
+import { FileStore, openStore } from "../src/store/store.ts";
 import { type Moto, motoUnavailable, startMoto } from "./_moto.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -7,8 +7,13 @@ import {
   SAMPLE_VERSION,
   sampleIsComplete,
   type SampleManifest,
-} from "../src/sample.ts";
-import { createArrayV2, createArrayV3, writeArray, writeGroupV2 } from "../src/zarr_write.ts";
+} from "../tools/sample/sample.ts";
+import {
+  createArrayV2,
+  createArrayV3,
+  writeArray,
+  writeGroupV2,
+} from "../tools/sample/zarr_write.ts";
 
 // --- helpers -----------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../src/errors.ts";
-import { DEFAULT_LIMITS, mergeLimits, parseLimitEnv } from "../src/settings_env.ts";
+import { ConfigError } from "../src/model/errors.ts";
+import { DEFAULT_LIMITS, mergeLimits, parseLimitEnv } from "../src/plan/settings_env.ts";
 
 function configError(source: string, pattern: RegExp) {
   return (error: unknown) => {

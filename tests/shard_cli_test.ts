@@ -5,7 +5,7 @@
  * budget in the plan reasons), and a bad --shard is refused.
  */
 import assert from "node:assert/strict";
-import { generateSample } from "../src/sample.ts";
+import { generateSample } from "../tools/sample/sample.ts";
 import { assertSameReport } from "./_compare_reports.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

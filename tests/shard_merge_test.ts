@@ -6,15 +6,20 @@
  * refused with messages that say what is wrong.
  */
 import assert from "node:assert/strict";
-import type { EnvironmentProbe } from "../src/budget.ts";
-import type { StageSpec } from "../src/config.ts";
-import { LamellaError } from "../src/errors.ts";
-import { mergeShards } from "../src/merge.ts";
-import { runPipeline, type RunRequest } from "../src/pipeline.ts";
-import { generateSample } from "../src/sample.ts";
-import { readShardFiles, runShard, type ShardFile, writeShardFile } from "../src/shard.ts";
-import { parseShardSpec, shardRange } from "../src/shard_range.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
+import type { EnvironmentProbe } from "../src/plan/budget.ts";
+import type { StageSpec } from "../src/stages/stage.ts";
+import { LamellaError } from "../src/model/errors.ts";
+import { mergeShards } from "../src/distributed/merge.ts";
+import { runPipeline, type RunRequest } from "../src/run/pipeline.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import {
+  readShardFiles,
+  runShard,
+  type ShardFile,
+  writeShardFile,
+} from "../src/distributed/shard.ts";
+import { parseShardSpec, shardRange } from "../src/plan/shard_range.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { assertSameReport } from "./_compare_reports.ts";
 
 const PROBE: EnvironmentProbe = {

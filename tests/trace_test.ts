@@ -4,7 +4,7 @@
  * with thread-name metadata, and a no-op twin for runs without tracing.
  */
 import assert from "node:assert/strict";
-import { NULL_TRACE, Trace, type TraceEvent } from "../src/trace.ts";
+import { NULL_TRACE, Trace, type TraceEvent } from "../src/run/trace.ts";
 
 function clock(start = 0) {
   const c = { t: start, now: () => c.t };

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { readTuneFile, tune, type TuneFile } from "../src/plan/tune.ts";
-import { createArrayV2 } from "../src/zarr_write.ts";
+import { createArrayV2 } from "../tools/sample/zarr_write.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

@@ -3,9 +3,9 @@
  * chunk ranges merged in index order.
  */
 import assert from "node:assert/strict";
-import { runPipeline } from "../src/pipeline.ts";
-import { generateSample } from "../src/sample.ts";
-import { DEFAULT_LIMITS } from "../src/settings_env.ts";
+import { runPipeline } from "../src/run/pipeline.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 
 Deno.test("two workers and the main thread report the same statistics, histograms and labels", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lamella-workers-" });

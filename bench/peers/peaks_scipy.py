@@ -3,7 +3,7 @@
 Times find_peaks_cwt with its own clock (time.perf_counter around the call only: imports,
 reading the signal and JSON are excluded) and prints JSON with the median seconds and the
 peak indices. scipy's other arguments stay at their defaults, which is what lamella's
-`preset: scipy` (src/peaks/params.ts SCIPY_PRESET) reproduces: min_snr 1, noise_perc 10,
+`preset: scipy` (kernels/peak_params.ts SCIPY_PRESET) reproduces: min_snr 1, noise_perc 10,
 gap_thresh ceil(widths[0]), min_length ceil(len(widths)/4), window_size ceil(n/20),
 max_distances widths/4.
 

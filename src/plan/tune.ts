@@ -8,9 +8,9 @@
  */
 import * as zlib from "node:zlib";
 import { histogram, residentInput, stats } from "../../kernels/mod.ts";
-import { zstdCompress } from "../codecs.ts";
+import { zstdCompress } from "../store/codecs.ts";
 import { type Compression, createDecoder, type Decoder } from "../store/decoders.ts";
-import type { LimitOverrides } from "../settings_env.ts";
+import type { LimitOverrides } from "./settings_env.ts";
 
 /** Where `process` looks for tuned settings unless `LAMELLA_TUNE_FILE` says otherwise. */
 export const DEFAULT_TUNE_FILE = ".lamella/tune.json";

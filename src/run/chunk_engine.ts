@@ -13,13 +13,13 @@
  * @module
  */
 import { bytesPerElement, residentInput } from "../../kernels/mod.ts";
-import { ChunkError } from "../errors.ts";
-import { chunkCoords, product } from "../chunk_reduce.ts";
+import { ChunkError } from "../model/errors.ts";
+import { chunkCoords, product } from "./chunk_reduce.ts";
 import type { ArrayInfo, Chunk, Stage } from "../stages/stage.ts";
 import { type Decoder, decoder } from "../store/decoders.ts";
 import { chunkKey, type RawLayout } from "../store/raw_array.ts";
-import { FileStore, type Store } from "../store.ts";
-import { encodedBound } from "../planner.ts";
+import { FileStore, type Store } from "../store/store.ts";
+import { encodedBound } from "../plan/planner.ts";
 
 /** Where one range's time went (milliseconds of this thread) and what it moved. */
 export interface ChunkTiming {

@@ -9,8 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { bytesPerElement } from "../../kernels/mod.ts";
-import type { Stage } from "./stage.ts";
-import { validData } from "./stats.ts";
+import { type Stage, validData } from "./stage.ts";
 
 /** The report's `checksum` object. */
 export interface ChecksumResult {

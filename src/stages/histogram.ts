@@ -8,9 +8,8 @@
  * @module
  */
 import { HIST_EXTRA, histogram, type HistogramSpec, type NumericDtype } from "../../kernels/mod.ts";
-import { ConfigError } from "../errors.ts";
-import type { ArrayInfo, Stage } from "./stage.ts";
-import { validData } from "./stats.ts";
+import { ConfigError } from "../model/errors.ts";
+import { type ArrayInfo, type Stage, validData } from "./stage.ts";
 
 /** Options of the `histogram` stage. */
 export interface HistogramOptions {

@@ -6,9 +6,8 @@
  * @module
  */
 import { labelCounts } from "../../kernels/mod.ts";
-import { ConfigError } from "../errors.ts";
-import type { Stage } from "./stage.ts";
-import { validData } from "./stats.ts";
+import { ConfigError } from "../model/errors.ts";
+import { type Stage, validData } from "./stage.ts";
 
 /** The report's `labels` object. */
 export interface LabelsResult {

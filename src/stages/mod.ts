@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { ConfigError } from "../errors.ts";
-import type { StageSpec } from "../config.ts";
+import { ConfigError } from "../model/errors.ts";
+import type { StageSpec } from "./stage.ts";
 import type { Stage } from "./stage.ts";
 import { statsStage } from "./stats.ts";
 import { histogramStage } from "./histogram.ts";

@@ -6,17 +6,16 @@
  * @module
  */
 import { type ChunkData, detectPeaks } from "../../kernels/mod.ts";
-import { ConfigError, UnsupportedError } from "../errors.ts";
+import { ConfigError, UnsupportedError } from "../model/errors.ts";
 import {
   DEFAULT_PEAK_PARAMS,
   integerScales,
   type PeakParams,
   SCIPY_PRESET,
-} from "../peaks/params.ts";
-import { detectPeaksReference, type Peak } from "../peaks/reference.ts";
-import { detectPeaksWindowed, type SignalSource, windowCoreForBudget } from "../peaks/windowed.ts";
-import type { ArrayInfo, RegionReader, Stage } from "./stage.ts";
-import { validData } from "./stats.ts";
+} from "../../kernels/peak_params.ts";
+import { detectPeaksReference, type Peak } from "../../kernels/peak_reference.ts";
+import { detectPeaksWindowed, type SignalSource, windowCoreForBudget } from "./_peaks_windowed.ts";
+import { type ArrayInfo, type RegionReader, type Stage, validData } from "./stage.ts";
 
 /** One detected peak in report.json. */
 export interface PeakResult extends Peak {

@@ -7,7 +7,7 @@
  * @module
  */
 import { profileAccumulate } from "../../kernels/mod.ts";
-import { ConfigError, UnsupportedError } from "../errors.ts";
+import { ConfigError, UnsupportedError } from "../model/errors.ts";
 import { type Stage, validExtent } from "./stage.ts";
 
 /** One entry of the report's `profiles` list. */

@@ -5,21 +5,17 @@
  *
  * @module
  */
-import type { ChunkData, NumericDtype } from "../../kernels/mod.ts";
+import type { ChunkData } from "../../kernels/mod.ts";
+import type { ArrayInfo } from "../model/array.ts";
 
-/** What a stage knows about the array it runs on. */
-export interface ArrayInfo {
-  /** Path inside the store, without a leading slash. */
-  path: string;
-  dtype: NumericDtype;
-  shape: number[];
-  chunks: number[];
-  /** Decoded size in bytes. */
-  bytes?: number;
-  /** Statistics from a first pass, when a stage asked for one. */
-  prepass?: { min: number | null; max: number | null; count: number };
-  /** Memory (bytes) a stage may hold for this array; unlimited when absent. */
-  budgetBytes?: number;
+export type { ArrayInfo };
+
+/** One stage as declared: its name and its options (validated by the stage). */
+export interface StageSpec {
+  name: string;
+  options: unknown;
+  /** Where it was declared, for messages. */
+  line?: number;
 }
 
 /** Decoded values of a region of an array, as zarrita returns them. */
@@ -123,4 +119,38 @@ function forEachRun(
       index[j] = 0;
     }
   }
+}
+
+/**
+ * Copies the valid (non-padding) elements of an edge chunk into one
+ * contiguous array; interior chunks are returned as they are.
+ */
+export function validData(chunk: Chunk, array: ArrayInfo): ChunkData {
+  const runs: Array<[number, number]> = [];
+  let total = 0;
+  forEachValidRun(chunk, array, (s, n) => {
+    runs.push([s, n]);
+    total += n;
+  });
+  if (runs.length === 1 && runs[0][0] === 0 && runs[0][1] === chunk.data.length) return chunk.data;
+  const src = chunk.data as unknown as { subarray(a: number, b: number): ArrayLike<unknown> };
+  const Ctor = (chunk.data as unknown as { constructor: new (n: number) => ChunkData }).constructor;
+  if (!("subarray" in chunk.data)) {
+    // BoolArray and friends: gather through their byte view.
+    const bytes = new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.length);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const [s, n] of runs) {
+      out.set(bytes.subarray(s, s + n), at);
+      at += n;
+    }
+    return out;
+  }
+  const out = new Ctor(total) as unknown as { set(a: ArrayLike<unknown>, at: number): void };
+  let at = 0;
+  for (const [s, n] of runs) {
+    out.set(src.subarray(s, s + n), at);
+    at += n;
+  }
+  return out as unknown as ChunkData;
 }

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { type ChunkData, stats as statsKernel, type StatsPartial } from "../../kernels/mod.ts";
-import { type ArrayInfo, type Chunk, forEachValidRun, type Stage } from "./stage.ts";
+import { stats as statsKernel, type StatsPartial } from "../../kernels/mod.ts";
+import { type ArrayInfo, type Stage, validData } from "./stage.ts";
 
 /** The statistics of one array as they appear in report.json. */
 export interface StatsResult {
@@ -22,40 +22,6 @@ export interface StatsResult {
   mean: number | null;
   /** Population standard deviation of the non-NaN values (ddof = 0). */
   std: number | null;
-}
-
-/**
- * Copies the valid (non-padding) elements of an edge chunk into one
- * contiguous array; interior chunks are returned as they are.
- */
-export function validData(chunk: Chunk, array: ArrayInfo): ChunkData {
-  const runs: Array<[number, number]> = [];
-  let total = 0;
-  forEachValidRun(chunk, array, (s, n) => {
-    runs.push([s, n]);
-    total += n;
-  });
-  if (runs.length === 1 && runs[0][0] === 0 && runs[0][1] === chunk.data.length) return chunk.data;
-  const src = chunk.data as unknown as { subarray(a: number, b: number): ArrayLike<unknown> };
-  const Ctor = (chunk.data as unknown as { constructor: new (n: number) => ChunkData }).constructor;
-  if (!("subarray" in chunk.data)) {
-    // BoolArray and friends: gather through their byte view.
-    const bytes = new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.length);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const [s, n] of runs) {
-      out.set(bytes.subarray(s, s + n), at);
-      at += n;
-    }
-    return out;
-  }
-  const out = new Ctor(total) as unknown as { set(a: ArrayLike<unknown>, at: number): void };
-  let at = 0;
-  for (const [s, n] of runs) {
-    out.set(src.subarray(s, s + n), at);
-    at += n;
-  }
-  return out as unknown as ChunkData;
 }
 
 /** An empty partial of the right kind for `dtype`. */

@@ -199,7 +199,7 @@ let chosen: Decoder | undefined;
  * @example
  * ```ts
  * import { decoder } from "./decoders.ts";
- * import { zstdCompress } from "../codecs.ts";
+ * import { zstdCompress } from "./codecs.ts";
  * const dst = new Uint8Array(4);
  * const n = decoder().decode("zstd", zstdCompress(new Uint8Array([1, 2, 3, 4]), 1), dst);
  * console.assert(n === 4 && dst[3] === 4);

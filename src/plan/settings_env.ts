@@ -1,0 +1,232 @@
+/**
+ * Memory and strategy limits: parsing the environment variables of the Python
+ * pipeline lamella replaces, and merging them with flags, the config file and
+ * defaults.
+ *
+ * Units: every `…Mb` setting and `…_MB` variable is in megabytes of 10^6
+ * bytes, the unit the planner's reasons and thresholds are written in.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../model/errors.ts";
+
+/** What to do with an array larger than `maxArraySizeMb`. */
+export type LargeArrayMode = "stream" | "skip" | "fail";
+
+/** The accepted values of `LARGE_ARRAY_MODE`. */
+export const LARGE_ARRAY_MODES: readonly LargeArrayMode[] = ["stream", "skip", "fail"];
+
+/** Limits that decide the memory budget and each array's strategy (MB = 10^6 bytes). */
+export interface LimitSettings {
+  /** Memory limit to use instead of the detected one (`MEMORY_LIMIT_MB`). */
+  memoryLimitMb?: number;
+  /**
+   * Largest array processed at all (`MAX_ARRAY_SIZE_MB`); larger ones follow
+   * `largeArrayMode`. Default `Infinity`: no maximum.
+   */
+  maxArraySizeMb: number;
+  /** Target decoded bytes per read batch in the chunked strategy (`ZARR_CHUNK_SIZE_MB`, default 16). */
+  zarrChunkSizeMb: number;
+  /** Decoded bytes in flight when streaming (`STREAMING_CHUNK_MB`, default 8). */
+  streamingChunkMb: number;
+  /** What to do past `maxArraySizeMb` (`LARGE_ARRAY_MODE`, default `"stream"`). */
+  largeArrayMode: LargeArrayMode;
+  /** Worker count to use instead of the detected one (`LAMELLA_WORKERS`). */
+  workers?: number;
+  /**
+   * Round-trip latency of remote stores in milliseconds, which sizes their
+   * read-ahead (`LAMELLA_REMOTE_LATENCY_MS`; `deno task tune --url` measures
+   * it). Default: the planner's 50 ms.
+   */
+  remoteLatencyMs?: number;
+  /** Share of the memory limit lamella may use, in (0, 1] (default 0.6). */
+  memoryFraction: number;
+  /** Arrays smaller than this are processed directly (default 25). */
+  directMaxMb: number;
+  /** Arrays smaller than this (and at least `directMaxMb`) are chunked (default 100). */
+  chunkedMaxMb: number;
+}
+
+/** Values supplied by one layer (flags, environment, config file); absent keys defer. */
+export type LimitOverrides = Partial<LimitSettings>;
+
+/**
+ * The defaults: no memory or worker override, no maximum array size,
+ * 16 MB batches, 8 MB in flight when streaming, 60 % of the limit, and the
+ * 25 MB / 100 MB strategy thresholds.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMITS } from "./settings_env.ts";
+ * console.assert(DEFAULT_LIMITS.maxArraySizeMb === Infinity);
+ * ```
+ */
+export const DEFAULT_LIMITS: Readonly<LimitSettings> = Object.freeze({
+  maxArraySizeMb: Infinity,
+  zarrChunkSizeMb: 16,
+  streamingChunkMb: 8,
+  largeArrayMode: "stream",
+  memoryFraction: 0.6,
+  directMaxMb: 25,
+  chunkedMaxMb: 100,
+});
+
+type NumericKey = Exclude<keyof LimitSettings, "largeArrayMode">;
+
+const SIZE_VARIABLES: ReadonlyArray<[string, NumericKey]> = [
+  ["MEMORY_LIMIT_MB", "memoryLimitMb"],
+  ["MAX_ARRAY_SIZE_MB", "maxArraySizeMb"],
+  ["ZARR_CHUNK_SIZE_MB", "zarrChunkSizeMb"],
+  ["STREAMING_CHUNK_MB", "streamingChunkMb"],
+];
+
+/**
+ * Reads the limit variables from an environment. Unset or blank variables are
+ * left out. `*_MB` variables take a positive decimal number of megabytes
+ * (10^6 bytes), `LARGE_ARRAY_MODE` one of `stream`, `skip`, `fail`
+ * (case-insensitive) and `LAMELLA_WORKERS` a positive integer.
+ *
+ * @throws {ConfigError} naming the variable, the accepted values and what was found.
+ * @example
+ * ```ts
+ * import { parseLimitEnv } from "./settings_env.ts";
+ * const limits = parseLimitEnv({ MAX_ARRAY_SIZE_MB: "2048", LARGE_ARRAY_MODE: "skip" });
+ * console.assert(limits.maxArraySizeMb === 2048 && limits.largeArrayMode === "skip");
+ * ```
+ */
+export function parseLimitEnv(env: Record<string, string | undefined>): LimitOverrides {
+  const limits: LimitOverrides = {};
+  for (const [name, key] of SIZE_VARIABLES) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value) || Number(value) <= 0) {
+      throw new ConfigError(
+        `expected a positive number of megabytes (MB = 10^6 bytes), e.g. 512; found ${
+          JSON.stringify(env[name])
+        }`,
+        { source: name },
+      );
+    }
+    limits[key] = Number(value);
+  }
+  const mode = env.LARGE_ARRAY_MODE?.trim().toLowerCase();
+  if (mode) {
+    if (!(LARGE_ARRAY_MODES as readonly string[]).includes(mode)) {
+      throw new ConfigError(
+        `expected one of ${LARGE_ARRAY_MODES.join(", ")}; found ${
+          JSON.stringify(env.LARGE_ARRAY_MODE)
+        }`,
+        { source: "LARGE_ARRAY_MODE" },
+      );
+    }
+    limits.largeArrayMode = mode as LargeArrayMode;
+  }
+  const workers = env.LAMELLA_WORKERS?.trim();
+  if (workers) {
+    if (!/^\d+$/.test(workers) || Number(workers) < 1) {
+      throw new ConfigError(
+        `expected a positive whole number of workers, e.g. 4; found ${
+          JSON.stringify(env.LAMELLA_WORKERS)
+        }`,
+        { source: "LAMELLA_WORKERS" },
+      );
+    }
+    limits.workers = Number(workers);
+  }
+  const latency = env.LAMELLA_REMOTE_LATENCY_MS?.trim();
+  if (latency) {
+    if (!(Number(latency) >= 0 && Number.isFinite(Number(latency)))) {
+      throw new ConfigError(
+        `expected milliseconds >= 0, e.g. 20; found ${
+          JSON.stringify(env.LAMELLA_REMOTE_LATENCY_MS)
+        }`,
+        { source: "LAMELLA_REMOTE_LATENCY_MS" },
+      );
+    }
+    limits.remoteLatencyMs = Number(latency);
+  }
+  return limits;
+}
+
+/**
+ * Merges the layers, highest precedence first: CLI flags, environment
+ * variables, config file, then `defaults`. A layer's `undefined` values defer
+ * to the next layer. The result is checked as a whole.
+ *
+ * @throws {ConfigError} when a value is out of range (`source` names the layer
+ * that supplied it: `"flags"`, `"environment"`, `"config"` or `"defaults"`).
+ * @example
+ * ```ts
+ * import { mergeLimits } from "./settings_env.ts";
+ * const limits = mergeLimits({ workers: 2 }, { workers: 8, streamingChunkMb: 4 }, { streamingChunkMb: 32 });
+ * console.assert(limits.workers === 2 && limits.streamingChunkMb === 4 && limits.zarrChunkSizeMb === 16);
+ * ```
+ */
+export function mergeLimits(
+  flags: LimitOverrides,
+  env: LimitOverrides,
+  config: LimitOverrides,
+  defaults: LimitSettings = DEFAULT_LIMITS,
+): LimitSettings {
+  const layers: [string, LimitOverrides][] = [
+    ["defaults", defaults],
+    ["config", config],
+    ["environment", env],
+    ["flags", flags],
+  ];
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const [name, layer] of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      merged[key] = value;
+      origin[key] = name;
+    }
+  }
+  const limits = merged as unknown as LimitSettings;
+  const fail = (key: keyof LimitSettings, expected: string): never => {
+    throw new ConfigError(`expected ${expected}; found ${String(limits[key])}`, {
+      source: origin[key] ?? "defaults",
+      key,
+    });
+  };
+  const positive = (key: NumericKey, optional = false) => {
+    const value = limits[key];
+    if (optional && value === undefined) return;
+    if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
+      fail(key, "a positive number of megabytes");
+    }
+  };
+  positive("memoryLimitMb", true);
+  positive("maxArraySizeMb");
+  positive("zarrChunkSizeMb");
+  positive("streamingChunkMb");
+  positive("directMaxMb");
+  positive("chunkedMaxMb");
+  const finite = [
+    "memoryLimitMb",
+    "zarrChunkSizeMb",
+    "streamingChunkMb",
+    "directMaxMb",
+    "chunkedMaxMb",
+  ] as const;
+  for (const key of finite) {
+    const value = limits[key];
+    if (value !== undefined && !Number.isFinite(value)) fail(key, "a finite number of megabytes");
+  }
+  if (limits.chunkedMaxMb < limits.directMaxMb) {
+    fail("chunkedMaxMb", `at least directMaxMb (${limits.directMaxMb})`);
+  }
+  if (!(LARGE_ARRAY_MODES as readonly unknown[]).includes(limits.largeArrayMode)) {
+    fail("largeArrayMode", `one of ${LARGE_ARRAY_MODES.join(", ")}`);
+  }
+  const fraction = limits.memoryFraction;
+  if (typeof fraction !== "number" || !(fraction > 0 && fraction <= 1)) {
+    fail("memoryFraction", "a fraction in (0, 1], e.g. 0.6");
+  }
+  if (limits.workers !== undefined && !(Number.isInteger(limits.workers) && limits.workers >= 1)) {
+    fail("workers", "a positive whole number");
+  }
+  return limits;
+}

@@ -1,0 +1,538 @@
+/**
+ * The pipeline runner: discovers arrays, plans each from the budget, streams
+ * its chunks through the stages with a bounded number in flight, and collects
+ * one report. It never knows what a stage computes; one bad array never
+ * sinks the run.
+ *
+ * @module
+ */
+import * as zarr from "zarrita";
+import {
+  type ArrayPartial,
+  type ArrayReport,
+  type Report,
+  type TimingReport,
+  VERSION,
+} from "../model/report.ts";
+
+export type { ArrayPartial, ArrayReport, Report, TimingReport };
+export { VERSION };
+import { bytesPerElement, NUMERIC_DTYPES, type NumericDtype } from "../../kernels/mod.ts";
+import {
+  budgetEnvironment,
+  describeBudget,
+  detectBudget,
+  type EnvironmentProbe,
+  probeEnvironment,
+} from "../plan/budget.ts";
+import { registerNativeCodecs } from "../store/codecs.ts";
+import type { StageSpec } from "../stages/stage.ts";
+import { discoverArrays, type FoundArray } from "../store/discovery.ts";
+import { LamellaError, StoreError, UnsupportedError } from "../model/errors.ts";
+import { DEFAULT_WORKSPACE_BYTES, type Plan, planArray } from "../plan/planner.ts";
+import type { LimitSettings } from "../plan/settings_env.ts";
+import { createStages, statsStage } from "../stages/mod.ts";
+import { causeMessage } from "../model/errors.ts";
+import { chunkCount, countingStore, product, reduceRange } from "./chunk_reduce.ts";
+import { WorkerPool } from "./_worker_pool.ts";
+import { shardRange } from "../plan/shard_range.ts";
+import type { Progress } from "./progress.ts";
+import type { TraceRecorder } from "./trace.ts";
+import type { ArrayInfo, Region, RegionReader, Stage } from "../stages/stage.ts";
+import { FileStore, openStore, type Store } from "../store/store.ts";
+import { addTiming, bottleneck, type ChunkTiming, reduceChunks } from "./chunk_engine.ts";
+import { loadRawLayout, type RawLayoutResult } from "../store/raw_array.ts";
+
+/** What one run needs. */
+export interface RunRequest {
+  source: string;
+  arrays: string[];
+  stages: StageSpec[];
+  /** Where the stage list came from, for messages. */
+  stagesSource: string;
+  limits: LimitSettings;
+  s3?: { region?: string; endpoint?: string };
+  /** Progress and operator messages. */
+  log?: (line: string) => void;
+  /** Measured environment; probed when absent (tests pass fixtures). */
+  probe?: EnvironmentProbe;
+  /** Plan only: report strategies without reading chunks. */
+  planOnly?: boolean;
+  /** `false` keeps all work on the main thread (the default uses the budget's workers). */
+  workers?: false;
+  /** Results of an earlier, interrupted run to keep instead of recomputing (by array path). */
+  completed?: Map<string, ArrayReport>;
+  /** Live progress (the process task's TTY lines or JSON events). */
+  progress?: Progress;
+  /** Trace-event recorder for `--trace`. */
+  trace?: TraceRecorder;
+  /** Called as each array finishes (the process task saves it, for --resume). */
+  onArrayDone?: (result: ArrayReport) => void | Promise<void>;
+  /** Process only this shard's slice of every array's chunks (see src/plan/shard_range.ts). */
+  shard?: { index: number; count: number };
+  /** Return each array's raw stage states in `partial` instead of finalizing them. */
+  partials?: boolean;
+}
+
+const NUMERIC: ReadonlySet<string> = new Set<string>(NUMERIC_DTYPES);
+
+/**
+ * Runs the pipeline and returns the report (writing files is the caller's).
+ *
+ * @example
+ * ```ts ignore
+ * import { runPipeline } from "./pipeline.ts";
+ * import { DEFAULT_LIMITS } from "../plan/settings_env.ts";
+ * const report = await runPipeline({
+ *   source: "data/sample.zarr", arrays: [], stages: [{ name: "stats", options: {} }],
+ *   stagesSource: "flags", limits: DEFAULT_LIMITS,
+ * });
+ * console.log(report.arrays.length);
+ * ```
+ */
+export async function runPipeline(request: RunRequest): Promise<Report> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const log = request.log ?? (() => {});
+  registerNativeCodecs();
+  const stages = createStages(request.stages, request.stagesSource);
+  const probe = request.probe ?? probeEnvironment();
+  const budget = detectBudget(request.limits, probe);
+  for (const line of describeBudget(budget, request.limits).split("\n")) log(line);
+  for (const w of budget.warnings) log(`warning: ${w}`);
+
+  // Workers are started now, so their start-up overlaps discovery, and shared by every array.
+  const pool = budget.workers > 1 && request.workers !== false && !request.planOnly
+    ? new WorkerPool(budget.workers)
+    : undefined;
+  pool?.warm();
+  const arrays: ArrayReport[] = [];
+  try {
+    const store = await openStore(request.source, {
+      s3Region: request.s3?.region,
+      s3Endpoint: request.s3?.endpoint,
+    });
+    const found = await discoverArrays(store, request.arrays);
+    if (found.length === 0) {
+      throw new StoreError(
+        request.source,
+        request.arrays.length
+          ? `no array matches ${request.arrays.join(", ")}`
+          : "no Zarr arrays found (no .zarray or zarr.json below it); is this a Zarr store?",
+      );
+    }
+    log(`Found ${found.length} array${found.length === 1 ? "" : "s"} in ${store.location}`);
+    for (const item of found) {
+      const done = request.completed?.get(item.path);
+      if (done) {
+        log(`${item.path || "(root array)"}: complete in an earlier run; kept (--resume)`);
+        arrays.push(done);
+        continue;
+      }
+      const t0 = performance.now();
+      const result = await processArray(store, item, stages, budget, request, log, pool);
+      request.trace?.complete(item.path || "(root array)", "array", t0, performance.now() - t0, {
+        strategy: result.strategy,
+        bytes: result.bytes,
+        ...(result.error ? { error: result.error } : {}),
+      });
+      request.progress?.arrayEnd(item.path || "(root array)", {
+        seconds: result.seconds,
+        strategy: result.strategy,
+        ...(result.error ? { error: result.error } : {}),
+      });
+      await request.onArrayDone?.(result);
+      arrays.push(result);
+    }
+  } finally {
+    pool?.close();
+  }
+  return {
+    version: VERSION,
+    startedAt,
+    seconds: (performance.now() - started) / 1000,
+    source: request.source,
+    environment: {
+      ...budgetEnvironment(budget),
+      runtime: `deno ${Deno.version.deno}`,
+      os: `${Deno.build.os}-${Deno.build.arch}`,
+      cores: probe.cores,
+      limits: limitsForReport(request.limits),
+      warnings: budget.warnings,
+    },
+    arrays,
+  };
+}
+
+function limitsForReport(l: LimitSettings): Record<string, number | string | null> {
+  return {
+    maxArraySizeMb: Number.isFinite(l.maxArraySizeMb) ? l.maxArraySizeMb : null,
+    zarrChunkSizeMb: l.zarrChunkSizeMb,
+    streamingChunkMb: l.streamingChunkMb,
+    largeArrayMode: l.largeArrayMode,
+    memoryFraction: l.memoryFraction,
+    directMaxMb: l.directMaxMb,
+    chunkedMaxMb: l.chunkedMaxMb,
+  };
+}
+
+async function processArray(
+  store: Store,
+  item: FoundArray,
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  budget: ReturnType<typeof detectBudget>,
+  request: RunRequest,
+  log: (line: string) => void,
+  pool?: WorkerPool,
+): Promise<ArrayReport> {
+  const t0 = performance.now();
+  const seconds = () => (performance.now() - t0) / 1000;
+  // The store itself may be the array: its path is "" but messages need a name.
+  const name = item.path || "(root array)";
+  const counting = countingStore(store);
+  let arr: zarr.Array<zarr.DataType, Store>;
+  try {
+    arr = await zarr.open(zarr.root(counting.store).resolve(item.path), { kind: "array" });
+  } catch (e) {
+    return {
+      path: item.path,
+      dtype: "unknown",
+      shape: [],
+      chunks: [],
+      bytes: 0,
+      strategy: "error",
+      reason: "could not open the array",
+      seconds: seconds(),
+      error: `cannot open array ${name}: ${causeMessage(e)}`,
+    };
+  }
+  const dtype = String(arr.dtype);
+  const numeric = NUMERIC.has(dtype);
+  const itemBytes = numeric ? bytesPerElement(dtype as NumericDtype) : 0;
+  const elements = product(arr.shape);
+  const chunkElements = product(arr.chunks);
+  const base: ArrayReport = {
+    path: item.path,
+    dtype,
+    shape: arr.shape,
+    chunks: arr.chunks,
+    bytes: elements * itemBytes,
+    strategy: "error",
+    reason: "",
+    seconds: 0,
+    ...(item.multiscale ? { multiscale: item.multiscale } : {}),
+  };
+  if (!numeric) {
+    const err = new UnsupportedError(
+      name,
+      `dtype ${dtype} is not numeric; lamella reduces bool, (u)int8-64 and float16/32/64 arrays`,
+    );
+    return { ...base, reason: "unsupported dtype", seconds: seconds(), error: err.message };
+  }
+  const grid = arr.shape.map((n, d) => Math.ceil(n / arr.chunks[d]));
+  const info: ArrayInfo = {
+    path: item.path,
+    dtype: dtype as NumericDtype,
+    shape: arr.shape,
+    chunks: arr.chunks,
+    bytes: base.bytes,
+    // Not in partial runs: shards must see the same info, and their budgets differ.
+    ...(request.partials ? {} : { budgetBytes: budget.budgetBytes }),
+  };
+  const active = stages.filter((s) => !s.appliesTo || s.appliesTo(info));
+  const raw = await fastLayout(store, item.path, arr);
+  const plan = planArray(
+    {
+      path: name,
+      bytes: base.bytes,
+      chunkBytes: chunkElements * itemBytes,
+      dtype,
+      chunkCount: arr.shape.length === 0 ? 1 : product(grid),
+      store: store instanceof FileStore
+        ? { kind: "local" }
+        : { kind: "remote", latencyMs: request.limits.remoteLatencyMs },
+      workspaceBytes: workspaceFor(active, chunkElements),
+    },
+    budget,
+    request.limits,
+  );
+  const planned: ArrayReport = { ...base, strategy: plan.strategy, reason: plan.reason };
+  log(`${name}: ${plan.reason}`);
+  if (plan.strategy === "skip" || plan.strategy === "error" || request.planOnly) {
+    return {
+      ...planned,
+      seconds: seconds(),
+      ...(plan.strategy === "error" ? { error: plan.reason } : {}),
+    };
+  }
+  if ("generic" in raw) log(`${name}: read through zarrita (${raw.generic})`);
+
+  // The generic path's collections (zarrita allocates per chunk); the fast path needs none.
+  const gcEvery = Math.min(2e6, Math.max(5e5, budget.budgetBytes / 64));
+  const total = chunkCount(arr.shape, arr.chunks);
+  // A shard run reduces only its slice of the chunks (the pre-pass still reads all of them).
+  const mine = shardRange(total, request.shard);
+  const inFlight = plan.batchChunks;
+  // Workers pay off once an array has a few chunks per worker and some megabytes.
+  const workers = pool && plan.workers > 1 && mine.to - mine.from >= 2 * plan.workers &&
+      base.bytes >= 4e6
+    ? plan.workers
+    : 1;
+  let lastLog = performance.now();
+  const progress = (done: number) => {
+    if (request.progress) {
+      request.progress.chunkDone(name, done, base.bytes * done / total);
+      return;
+    }
+    const now = performance.now();
+    if (now - lastLog > 2000) {
+      lastLog = now;
+      const mb = (base.bytes * done / total) / 1e6;
+      log(`${name}: ${done}/${total} chunks, ${(mb / seconds()).toFixed(1)} MB/s`);
+    }
+  };
+  let missing = 0;
+  let timing: ChunkTiming | undefined;
+  const fast = "layout" in raw ? raw.layout : undefined;
+  /** Runs `here` (built from `specs`) over chunks `range` (this shard's), on the workers or here. */
+  const reduceAll = async (
+    specs: StageSpec[],
+    // deno-lint-ignore no-explicit-any
+    here: Stage<any, unknown>[],
+    range: { from: number; to: number } = mine,
+  ) => {
+    if (workers === 1) {
+      if (fast) {
+        const r = await reduceChunks(store, item.path, fast, info, here, {
+          from: range.from,
+          to: range.to,
+          readAhead: inFlight,
+          workspaceBytes: plan.workspaceBytes,
+        }, progress);
+        missing = r.missing;
+        timing = timing ? addTiming(timing, r.timing) : r.timing;
+        return r;
+      }
+      const before = counting.missing();
+      const r = await reduceRange(arr, name, info, here, {
+        from: range.from,
+        to: range.to,
+        inFlight,
+        gcEveryBytes: gcEvery,
+      }, progress);
+      missing = counting.missing() - before;
+      return r;
+    }
+    // Contiguous ranges, merged in index order, so results do not depend on timing.
+    const done = new Array<number>(workers).fill(0);
+    const span = range.to - range.from;
+    const ranges = Array.from({ length: workers }, (_, w) => [
+      range.from + Math.floor(span * w / workers),
+      range.from + Math.floor(span * (w + 1) / workers),
+    ]);
+    const started = performance.now();
+    const results = await Promise.all(ranges.map(([from, to], w) =>
+      pool!.run({
+        source: request.source,
+        s3: request.s3,
+        name,
+        info,
+        specs,
+        stagesSource: request.stagesSource,
+        from,
+        to,
+        inFlight,
+        gcEveryBytes: gcEvery,
+        ...(fast ? { raw: fast, workspaceBytes: plan.workspaceBytes } : {}),
+      }, (d) => {
+        done[w] = d;
+        progress(done.reduce((a, b) => a + b, 0));
+      }).then((r) => {
+        request.trace?.complete(
+          `${name} chunks ${from}-${to}`,
+          "worker",
+          started,
+          performance.now() - started,
+          {
+            chunks: r.chunks,
+          },
+          w + 1,
+        );
+        return r;
+      })
+    ));
+    const states = results[0].states;
+    for (const r of results.slice(1)) {
+      for (let s = 0; s < here.length; s++) states[s] = here[s].merge(states[s], r.states[s]);
+    }
+    missing = results.reduce((a, r) => a + r.missing, 0);
+    for (const r of results) {
+      if (r.timing) timing = timing ? addTiming(timing, r.timing) : r.timing;
+    }
+    return { states, chunks: results.reduce((a, r) => a + r.chunks, 0) };
+  };
+  request.progress?.arrayStart(name, total, base.bytes);
+  try {
+    if (active.some((s) => s.wantsPrepass?.(info))) {
+      // A first pass for ranges (histogram bins); stats are cheap next to decoding.
+      // Over every chunk even in a shard run, so that all shards choose the same bins.
+      const pre = await reduceAll([{ name: "stats", options: {} }], [statsStage], {
+        from: 0,
+        to: total,
+      });
+      const s = statsStage.finalize(
+        pre.states[0] as Parameters<typeof statsStage.finalize>[0],
+        info,
+      );
+      info.prepass = { min: s.min, max: s.max, count: s.count };
+    }
+    // The breakdown covers the chunk pass only, like its `seconds` (not the pre-pass).
+    timing = undefined;
+    const chunkPassStart = performance.now();
+    const { states, chunks: chunksTotal } = await reduceAll(request.stages, active);
+    const report = timingReport(timing, (performance.now() - chunkPassStart) / 1000, workers, plan);
+    if (request.partials) {
+      const partial = { info, stages: active.map((s) => s.name), states, ...mine };
+      const counts = { chunksTotal, chunksMissing: missing, workers };
+      return { ...planned, seconds: seconds(), ...counts, timing: report, partial };
+    }
+    await readArrays(arr, active, states, info);
+    const results = finalizeArray(active, states, info);
+    return {
+      ...planned,
+      seconds: seconds(),
+      chunksTotal,
+      chunksMissing: missing,
+      workers,
+      timing: report,
+      ...results,
+    };
+  } catch (e) {
+    const message = e instanceof LamellaError ? e.message : `array ${name}: ${causeMessage(e)}`;
+    return { ...planned, seconds: seconds(), error: message };
+  }
+}
+
+/**
+ * The array's raw layout for the fast chunk path, checked against what
+ * zarrita opened (a disagreement sends it down the generic path).
+ */
+async function fastLayout(
+  store: Store,
+  path: string,
+  arr: zarr.Array<zarr.DataType, Store>,
+): Promise<RawLayoutResult> {
+  const raw = await loadRawLayout(store, path);
+  if ("generic" in raw) return raw;
+  const l = raw.layout;
+  if (
+    l.dtype !== String(arr.dtype) || l.shape.join() !== arr.shape.join() ||
+    l.chunks.join() !== arr.chunks.join()
+  ) {
+    return { generic: "metadata read differently by zarrita" };
+  }
+  return raw;
+}
+
+/** Kernel work space a worker reserves: label lists need 16 bytes per element. */
+function workspaceFor(
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  chunkElements: number,
+): number {
+  return DEFAULT_WORKSPACE_BYTES +
+    (stages.some((s) => s.name === "labels") ? 16 * chunkElements : 0);
+}
+
+function timingReport(
+  t: ChunkTiming | undefined,
+  seconds: number,
+  workers: number,
+  plan: Plan,
+): TimingReport {
+  const planned = {
+    plannedDecodedBytes: plan.inFlightBytes,
+    plannedEncodedBytes: plan.encodedInFlightBytes,
+  };
+  const round = (ms: number) => Math.round(ms) / 1000;
+  if (!t) {
+    return {
+      path: "generic",
+      seconds,
+      workers,
+      ...planned,
+      bottleneck: "unmeasured: the generic (zarrita) path is not broken down",
+    };
+  }
+  return {
+    path: "fast",
+    seconds,
+    workers,
+    fetch: round(t.fetchMs),
+    wait: round(t.waitMs),
+    decode: round(t.decodeMs),
+    reduce: round(t.reduceMs),
+    encodedBytes: t.encodedBytes,
+    decodedBytes: t.decodedBytes,
+    peakDecodedBytes: t.peakDecodedBytes,
+    peakEncodedBytes: t.peakEncodedBytes,
+    ...planned,
+    decoder: t.decoder,
+    bottleneck: bottleneck(t),
+  };
+}
+
+/** Lets the stages that read the array themselves (`Stage.readArray`) do so, one at a time. */
+async function readArrays(
+  arr: zarr.Array<zarr.DataType, Store>,
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  states: unknown[],
+  info: ArrayInfo,
+): Promise<void> {
+  const read: RegionReader = async (start, stop) => {
+    const region = await zarr.get(arr, start.map((a, d) => zarr.slice(a, stop[d])));
+    return region as unknown as Region;
+  };
+  for (let s = 0; s < stages.length; s++) {
+    const stage = stages[s];
+    if (stage.readArray) states[s] = await stage.readArray(states[s], read, info);
+  }
+}
+
+/**
+ * The report keys of one array from its merged stage states: each stage's
+ * `finalize` and `report`, then every `derive`. Shared by the runner and by
+ * `merge` (src/distributed/merge.ts), which finalizes states merged across shards.
+ *
+ * @example
+ * ```ts
+ * import { finalizeArray } from "./pipeline.ts";
+ * import { statsStage } from "../stages/mod.ts";
+ * const info = { path: "a", dtype: "uint8" as const, shape: [2], chunks: [2] };
+ * const state = statsStage.consume(statsStage.init(info), {
+ *   data: new Uint8Array([1, 3]), shape: [2], stride: [1], coords: [0], missing: false,
+ * }, info);
+ * const results = finalizeArray([statsStage], [state], info);
+ * console.assert((results.stats as { mean: number }).mean === 2);
+ * ```
+ */
+export function finalizeArray(
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  states: unknown[],
+  info: ArrayInfo,
+): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  stages.forEach((s, i) => {
+    const result = s.finalize(states[i], info);
+    const keys = s.report ? s.report(result) : { [s.name]: result };
+    for (const [k, v] of Object.entries(keys)) {
+      const prev = results[k];
+      results[k] = Array.isArray(prev) && Array.isArray(v) ? [...prev, ...v] : v;
+    }
+  });
+  for (const s of stages) if (s.derive) Object.assign(results, s.derive(results, info));
+  return results;
+}

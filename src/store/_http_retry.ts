@@ -1,0 +1,81 @@
+/**
+ * One HTTP request with retries, shared by the http(s) and S3 stores and the
+ * S3 report destination: 5xx, 429, network errors and timeouts are retried
+ * with exponential backoff; any other reply is returned for the caller to
+ * read (404 as absent, 403 as denied, ...).
+ *
+ * @module
+ */
+import { causeMessage, StoreError } from "../model/errors.ts";
+
+/** How a request is retried. */
+export interface RetryPolicy {
+  /** Attempts per request, the first included. */
+  attempts: number;
+  /** Delay before the first retry, doubled after each. */
+  backoffMs: number;
+  /** Per-attempt timeout, reading the body included. */
+  timeoutMs: number;
+}
+
+/** The defaults of the stores: 4 attempts, 200 ms first backoff, 30 s per attempt. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, backoffMs: 200, timeoutMs: 30_000 };
+
+/** A reply with its whole body. */
+export interface Reply {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: Uint8Array;
+}
+
+/**
+ * Sends the request `init()` describes (called afresh per attempt, so a
+ * signature can be renewed) and returns the first reply that is not a 5xx
+ * or 429.
+ *
+ * @throws {StoreError} naming `url` and the last failure once the attempts
+ * are used up.
+ *
+ * @example
+ * ```ts
+ * import { fetchWithRetry } from "./_http_retry.ts";
+ * const server = Deno.serve({ port: 0, onListen() {} }, () => new Response("ok"));
+ * const reply = await fetchWithRetry(`http://127.0.0.1:${server.addr.port}/`, () => ({}));
+ * console.assert(reply.status === 200);
+ * await server.shutdown();
+ * ```
+ */
+export async function fetchWithRetry(
+  url: string,
+  init: () => RequestInit | Promise<RequestInit>,
+  policy: Partial<RetryPolicy> = {},
+): Promise<Reply> {
+  const { attempts, backoffMs, timeoutMs } = { ...DEFAULT_RETRY, ...policy };
+  let lastError = "";
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException("timeout", "TimeoutError")),
+      timeoutMs,
+    );
+    try {
+      const response = await fetch(url, { ...await init(), signal: abort.signal });
+      const body = new Uint8Array(await response.arrayBuffer());
+      const reply = {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+        body,
+      };
+      if (response.status < 500 && response.status !== 429) return reply;
+      lastError = `HTTP ${response.status} ${response.statusText}`.trim();
+    } catch (e) {
+      lastError = abort.signal.aborted ? `timed out after ${timeoutMs} ms` : causeMessage(e);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  throw new StoreError(url, `${lastError} (after ${attempts} attempts)`);
+}
