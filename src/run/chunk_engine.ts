@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { bytesPerElement, residentInput } from "../../kernels/mod.ts";
+import { bytesPerElement, type ChunkData, residentInput } from "../../kernels/mod.ts";
 import { ChunkError } from "../model/errors.ts";
 import { chunkCoords, product } from "./chunk_reduce.ts";
 import type { ArrayInfo, Chunk, Stage } from "../stages/stage.ts";
@@ -121,6 +121,37 @@ export async function reduceChunks(
   job: EngineJob,
   onChunk?: (done: number) => void,
 ): Promise<EngineResult> {
+  const range = openRange(path, layout, info, stages, job, onChunk);
+  if (store instanceof FileStore) readLocal(store, range);
+  else await readRemote(store, range, Math.max(1, job.readAhead));
+  const { states, total, timing } = range;
+  return { states, chunks: total, missing: timing.missing, timing };
+}
+
+/** One range under way: where its chunks are, its states and timing, and how to consume one. */
+interface OpenRange {
+  states: unknown[];
+  timing: ChunkTiming;
+  total: number;
+  /** The chunk key of range position `i` (and its grid coordinates). */
+  key(i: number): { coords: number[]; key: string };
+  /** Decoded bytes of a full chunk. */
+  chunkBytes: number;
+  /** Decodes `src` (the fill value when absent) into kernel memory and runs the stages on it. */
+  consume(i: number, coords: number[], src: Uint8Array | undefined): void;
+  /** Throws the {@linkcode ChunkError} of the chunk at `coords`. */
+  fail(coords: number[], message: string, cause?: unknown): never;
+}
+
+function openRange(
+  path: string,
+  layout: RawLayout,
+  info: ArrayInfo,
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  job: EngineJob,
+  onChunk?: (done: number) => void,
+): OpenRange {
   const dec = job.decoder ?? decoder();
   const timing = emptyTiming(dec.kind);
   const states = stages.map((s) => s.init(info));
@@ -129,8 +160,6 @@ export async function reduceChunks(
   const chunkBytes = elements * bytesPerElement(layout.dtype);
   const stride = layout.chunks.map((_, d) => product(layout.chunks.slice(d + 1)));
   const base = path ? `/${path}/` : "/";
-  const total = job.to - job.from;
-  let encoded: Uint8Array = new Uint8Array(encodedBound(chunkBytes));
   timing.peakDecodedBytes = chunkBytes;
 
   /** The input region as this dtype (a fresh view when kernels grew memory). */
@@ -138,30 +167,26 @@ export async function reduceChunks(
   const fail = (coords: number[], message: string, cause?: unknown): never => {
     throw new ChunkError(path || "(root array)", chunkKey(layout, coords), message, { cause });
   };
-
-  /** Decodes `src` (or the fill value when absent) and runs the stages on it. */
+  const decodeInto = (data: ChunkData, coords: number[], src: Uint8Array) => {
+    const dst = new Uint8Array(data.buffer, data.byteOffset, chunkBytes);
+    let n: number;
+    try {
+      n = dec.decode(layout.compression, src, dst);
+    } catch (e) {
+      return fail(coords, (e as Error).message, e);
+    }
+    if (n !== chunkBytes) {
+      fail(coords, `decoded ${n} bytes, expected ${chunkBytes}: the chunk is truncated or corrupt`);
+    }
+    timing.encodedBytes += src.length;
+  };
   const consume = (index: number, coords: number[], src: Uint8Array | undefined) => {
     let data = input();
     const t0 = performance.now();
     if (src === undefined) {
       (data as { fill(v: number | bigint): void }).fill(layout.fill);
       timing.missing++;
-    } else {
-      const dst = new Uint8Array(data.buffer, data.byteOffset, chunkBytes);
-      let n: number;
-      try {
-        n = dec.decode(layout.compression, src, dst);
-      } catch (e) {
-        return fail(coords, (e as Error).message, e);
-      }
-      if (n !== chunkBytes) {
-        fail(
-          coords,
-          `decoded ${n} bytes, expected ${chunkBytes}: the chunk is truncated or corrupt`,
-        );
-      }
-      timing.encodedBytes += src.length;
-    }
+    } else decodeInto(data, coords, src);
     const t1 = performance.now();
     timing.decodeMs += t1 - t0;
     const chunk: Chunk = { data, shape: layout.chunks, stride, coords, missing: src === undefined };
@@ -175,35 +200,45 @@ export async function reduceChunks(
     timing.chunks++;
     onChunk?.(index + 1);
   };
+  const key = (i: number) => {
+    const coords = chunkCoords(job.from + i, grid);
+    return { coords, key: base + chunkKey(layout, coords) };
+  };
+  return { states, timing, total: job.to - job.from, key, chunkBytes, consume, fail };
+}
 
-  if (store instanceof FileStore) {
-    timing.peakEncodedBytes = encoded.length;
-    for (let i = 0; i < total; i++) {
-      const coords = chunkCoords(job.from + i, grid);
-      const t0 = performance.now();
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = store.readSync(base + chunkKey(layout, coords), encoded);
-      } catch (e) {
-        fail(coords, (e as Error).message, e);
-      }
-      if (bytes && bytes.buffer !== encoded.buffer) {
-        encoded = new Uint8Array(bytes.buffer as ArrayBuffer);
-        timing.peakEncodedBytes = Math.max(timing.peakEncodedBytes, encoded.length);
-      }
-      timing.fetchMs += performance.now() - t0;
-      consume(i, coords, bytes);
+/** Local files: read, decode and reduce one chunk at a time through one reused buffer. */
+function readLocal(store: FileStore, range: OpenRange): void {
+  const { timing } = range;
+  let encoded: Uint8Array = new Uint8Array(encodedBound(range.chunkBytes));
+  timing.peakEncodedBytes = encoded.length;
+  for (let i = 0; i < range.total; i++) {
+    const { coords, key } = range.key(i);
+    const t0 = performance.now();
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = store.readSync(key, encoded);
+    } catch (e) {
+      range.fail(coords, (e as Error).message, e);
     }
-    return { states, chunks: total, missing: timing.missing, timing };
+    if (bytes && bytes.buffer !== encoded.buffer) {
+      encoded = new Uint8Array(bytes.buffer as ArrayBuffer);
+      timing.peakEncodedBytes = Math.max(timing.peakEncodedBytes, encoded.length);
+    }
+    timing.fetchMs += performance.now() - t0;
+    range.consume(i, coords, bytes);
   }
+}
 
-  // Remote: `readAhead` requests in flight, consumed in index order.
+/** Remote stores: `depth` requests in flight, consumed in index order. */
+async function readRemote(store: Store, range: OpenRange, depth: number): Promise<void> {
+  const { timing, total } = range;
   const pending: Array<{ coords: number[]; reply: Promise<Uint8Array | undefined> }> = [];
   let inFlightBytes = 0;
   let next = 0;
   const launch = () => {
-    const coords = chunkCoords(job.from + next++, grid);
-    const reply = store.get(base + chunkKey(layout, coords)).then((b) => {
+    const { coords, key } = range.key(next++);
+    const reply = store.get(key).then((b) => {
       if (b) {
         inFlightBytes += b.length;
         timing.peakEncodedBytes = Math.max(timing.peakEncodedBytes, inFlightBytes);
@@ -214,7 +249,6 @@ export async function reduceChunks(
     reply.catch(() => {});
     pending.push({ coords, reply });
   };
-  const depth = Math.max(1, job.readAhead);
   for (let i = 0; i < total; i++) {
     while (next < total && pending.length < depth) launch();
     const { coords, reply } = pending.shift()!;
@@ -223,13 +257,12 @@ export async function reduceChunks(
     try {
       bytes = await reply;
     } catch (e) {
-      fail(coords, (e as Error).message, e);
+      range.fail(coords, (e as Error).message, e);
     }
     timing.waitMs += performance.now() - t0;
-    consume(i, coords, bytes);
+    range.consume(i, coords, bytes);
     if (bytes) inFlightBytes -= bytes.length;
   }
-  return { states, chunks: total, missing: timing.missing, timing };
 }
 
 /**

@@ -19,6 +19,7 @@ export type { ArrayPartial, ArrayReport, Report, TimingReport };
 export { VERSION };
 import { bytesPerElement, NUMERIC_DTYPES, type NumericDtype } from "../../kernels/mod.ts";
 import {
+  type Budget,
   budgetEnvironment,
   describeBudget,
   detectBudget,
@@ -33,14 +34,15 @@ import { DEFAULT_WORKSPACE_BYTES, type Plan, planArray } from "../plan/planner.t
 import type { LimitSettings } from "../plan/settings_env.ts";
 import { createStages, statsStage } from "../stages/mod.ts";
 import { causeMessage } from "../model/errors.ts";
-import { chunkCount, countingStore, product, reduceRange } from "./chunk_reduce.ts";
+import { chunkCount, countingStore, product } from "./chunk_reduce.ts";
 import { WorkerPool } from "./_worker_pool.ts";
+import { ChunkPass, type ChunkRange } from "./chunk_pass.ts";
 import { shardRange } from "../plan/shard_range.ts";
 import type { Progress } from "./progress.ts";
 import type { TraceRecorder } from "./trace.ts";
 import type { ArrayInfo, Region, RegionReader, Stage } from "../stages/stage.ts";
 import { FileStore, openStore, type Store } from "../store/store.ts";
-import { addTiming, bottleneck, type ChunkTiming, reduceChunks } from "./chunk_engine.ts";
+import { bottleneck, type ChunkTiming } from "./chunk_engine.ts";
 import { loadRawLayout, type RawLayoutResult } from "../store/raw_array.ts";
 
 /** What one run needs. */
@@ -130,7 +132,7 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
         continue;
       }
       const t0 = performance.now();
-      const result = await processArray(store, item, stages, budget, request, log, pool);
+      const result = await processArray({ store, stages, budget, request, log, pool }, item);
       request.trace?.complete(item.path || "(root array)", "array", t0, performance.now() - t0, {
         strategy: result.strategy,
         bytes: result.bytes,
@@ -176,242 +178,220 @@ function limitsForReport(l: LimitSettings): Record<string, number | string | nul
   };
 }
 
-async function processArray(
-  store: Store,
-  item: FoundArray,
+/** What every array of a run shares. */
+interface RunContext {
+  store: Store;
   // deno-lint-ignore no-explicit-any
-  stages: Stage<any, unknown>[],
-  budget: ReturnType<typeof detectBudget>,
-  request: RunRequest,
-  log: (line: string) => void,
-  pool?: WorkerPool,
-): Promise<ArrayReport> {
+  stages: Stage<any, unknown>[];
+  budget: Budget;
+  request: RunRequest;
+  log: (line: string) => void;
+  pool?: WorkerPool;
+}
+
+/**
+ * One array, in named steps: open it, describe it, plan it, run the chunk
+ * pass (and the pre-pass some stages ask for), finalize. Any failure becomes
+ * the array's `error`; it never sinks the run.
+ */
+async function processArray(run: RunContext, item: FoundArray): Promise<ArrayReport> {
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
   // The store itself may be the array: its path is "" but messages need a name.
   const name = item.path || "(root array)";
-  const counting = countingStore(store);
+  const counting = countingStore(run.store);
   let arr: zarr.Array<zarr.DataType, Store>;
   try {
     arr = await zarr.open(zarr.root(counting.store).resolve(item.path), { kind: "array" });
   } catch (e) {
-    return {
-      path: item.path,
-      dtype: "unknown",
-      shape: [],
-      chunks: [],
-      bytes: 0,
-      strategy: "error",
-      reason: "could not open the array",
-      seconds: seconds(),
-      error: `cannot open array ${name}: ${causeMessage(e)}`,
-    };
+    const error = `cannot open array ${name}: ${causeMessage(e)}`;
+    return { ...UNOPENED, path: item.path, seconds: seconds(), error };
   }
+  const base = describeArray(item, arr);
+  if (!NUMERIC.has(base.dtype)) {
+    const err = new UnsupportedError(
+      name,
+      `dtype ${base.dtype} is not numeric; lamella reduces bool, (u)int8-64 and float16/32/64 arrays`,
+    );
+    return { ...base, reason: "unsupported dtype", seconds: seconds(), error: err.message };
+  }
+  const info: ArrayInfo = {
+    path: item.path,
+    dtype: base.dtype as NumericDtype,
+    shape: arr.shape,
+    chunks: arr.chunks,
+    bytes: base.bytes,
+    // Not in partial runs: shards must see the same info, and their budgets differ.
+    ...(run.request.partials ? {} : { budgetBytes: run.budget.budgetBytes }),
+  };
+  const active = run.stages.filter((s) => !s.appliesTo || s.appliesTo(info));
+  const plan = planFor(run, base, arr, active);
+  const planned: ArrayReport = { ...base, strategy: plan.strategy, reason: plan.reason };
+  run.log(`${name}: ${plan.reason}`);
+  if (plan.strategy === "skip" || plan.strategy === "error" || run.request.planOnly) {
+    const error = plan.strategy === "error" ? { error: plan.reason } : {};
+    return { ...planned, seconds: seconds(), ...error };
+  }
+  const raw = await fastLayout(run.store, item.path, arr);
+  if ("generic" in raw) run.log(`${name}: read through zarrita (${raw.generic})`);
+  const total = chunkCount(arr.shape, arr.chunks);
+  // A shard run reduces only its slice of the chunks (the pre-pass still reads all of them).
+  const mine = shardRange(total, run.request.shard);
+  const workers = workersFor(plan, run.pool, mine, base.bytes);
+  const pass = new ChunkPass({
+    name,
+    store: run.store,
+    arr,
+    missingSeen: counting.missing,
+    info,
+    plan,
+    fast: "layout" in raw ? raw.layout : undefined,
+    workers,
+    pool: run.pool,
+    source: run.request.source,
+    s3: run.request.s3,
+    stagesSource: run.request.stagesSource,
+    // The generic path's collections (zarrita allocates per chunk); the fast path needs none.
+    gcEveryBytes: Math.min(2e6, Math.max(5e5, run.budget.budgetBytes / 64)),
+    onProgress: progressReporter(run, name, base.bytes, total, seconds),
+    trace: run.request.trace,
+  });
+  run.request.progress?.arrayStart(name, total, base.bytes);
+  try {
+    const results = await runStages(run.request, pass, { arr, active, info, total, mine, plan });
+    return { ...planned, seconds: seconds(), workers, ...results };
+  } catch (e) {
+    const message = e instanceof LamellaError ? e.message : `array ${name}: ${causeMessage(e)}`;
+    return { ...planned, seconds: seconds(), error: message };
+  }
+}
+
+/** The report of an array that could not be opened, before its path and error. */
+const UNOPENED: ArrayReport = {
+  path: "",
+  dtype: "unknown",
+  shape: [],
+  chunks: [],
+  bytes: 0,
+  strategy: "error",
+  reason: "could not open the array",
+  seconds: 0,
+};
+
+/** An array's report fields known once it is open (its plan comes next). */
+function describeArray(item: FoundArray, arr: zarr.Array<zarr.DataType, Store>): ArrayReport {
   const dtype = String(arr.dtype);
-  const numeric = NUMERIC.has(dtype);
-  const itemBytes = numeric ? bytesPerElement(dtype as NumericDtype) : 0;
-  const elements = product(arr.shape);
-  const chunkElements = product(arr.chunks);
-  const base: ArrayReport = {
+  const itemBytes = NUMERIC.has(dtype) ? bytesPerElement(dtype as NumericDtype) : 0;
+  return {
     path: item.path,
     dtype,
     shape: arr.shape,
     chunks: arr.chunks,
-    bytes: elements * itemBytes,
+    bytes: product(arr.shape) * itemBytes,
     strategy: "error",
     reason: "",
     seconds: 0,
     ...(item.multiscale ? { multiscale: item.multiscale } : {}),
   };
-  if (!numeric) {
-    const err = new UnsupportedError(
-      name,
-      `dtype ${dtype} is not numeric; lamella reduces bool, (u)int8-64 and float16/32/64 arrays`,
-    );
-    return { ...base, reason: "unsupported dtype", seconds: seconds(), error: err.message };
-  }
-  const grid = arr.shape.map((n, d) => Math.ceil(n / arr.chunks[d]));
-  const info: ArrayInfo = {
-    path: item.path,
-    dtype: dtype as NumericDtype,
-    shape: arr.shape,
-    chunks: arr.chunks,
-    bytes: base.bytes,
-    // Not in partial runs: shards must see the same info, and their budgets differ.
-    ...(request.partials ? {} : { budgetBytes: budget.budgetBytes }),
-  };
-  const active = stages.filter((s) => !s.appliesTo || s.appliesTo(info));
-  const raw = await fastLayout(store, item.path, arr);
-  const plan = planArray(
+}
+
+function planFor(
+  run: RunContext,
+  base: ArrayReport,
+  arr: zarr.Array<zarr.DataType, Store>,
+  // deno-lint-ignore no-explicit-any
+  active: Stage<any, unknown>[],
+): Plan {
+  const chunkElements = product(arr.chunks);
+  return planArray(
     {
-      path: name,
+      path: base.path || "(root array)",
       bytes: base.bytes,
-      chunkBytes: chunkElements * itemBytes,
-      dtype,
-      chunkCount: arr.shape.length === 0 ? 1 : product(grid),
-      store: store instanceof FileStore
+      chunkBytes: chunkElements * bytesPerElement(base.dtype as NumericDtype),
+      dtype: base.dtype,
+      chunkCount: chunkCount(arr.shape, arr.chunks),
+      store: run.store instanceof FileStore
         ? { kind: "local" }
-        : { kind: "remote", latencyMs: request.limits.remoteLatencyMs },
+        : { kind: "remote", latencyMs: run.request.limits.remoteLatencyMs },
       workspaceBytes: workspaceFor(active, chunkElements),
     },
-    budget,
-    request.limits,
+    run.budget,
+    run.request.limits,
   );
-  const planned: ArrayReport = { ...base, strategy: plan.strategy, reason: plan.reason };
-  log(`${name}: ${plan.reason}`);
-  if (plan.strategy === "skip" || plan.strategy === "error" || request.planOnly) {
-    return {
-      ...planned,
-      seconds: seconds(),
-      ...(plan.strategy === "error" ? { error: plan.reason } : {}),
-    };
-  }
-  if ("generic" in raw) log(`${name}: read through zarrita (${raw.generic})`);
+}
 
-  // The generic path's collections (zarrita allocates per chunk); the fast path needs none.
-  const gcEvery = Math.min(2e6, Math.max(5e5, budget.budgetBytes / 64));
-  const total = chunkCount(arr.shape, arr.chunks);
-  // A shard run reduces only its slice of the chunks (the pre-pass still reads all of them).
-  const mine = shardRange(total, request.shard);
-  const inFlight = plan.batchChunks;
-  // Workers pay off once an array has a few chunks per worker and some megabytes.
-  const workers = pool && plan.workers > 1 && mine.to - mine.from >= 2 * plan.workers &&
-      base.bytes >= 4e6
-    ? plan.workers
-    : 1;
+/** Workers pay off once an array has a few chunks per worker and some megabytes. */
+function workersFor(plan: Plan, pool: WorkerPool | undefined, mine: ChunkRange, bytes: number) {
+  const enough = mine.to - mine.from >= 2 * plan.workers && bytes >= 4e6;
+  return pool && plan.workers > 1 && enough ? plan.workers : 1;
+}
+
+/** Chunk progress to the live display, or a log line every two seconds without one. */
+function progressReporter(
+  run: RunContext,
+  name: string,
+  bytes: number,
+  total: number,
+  seconds: () => number,
+): (done: number) => void {
   let lastLog = performance.now();
-  const progress = (done: number) => {
-    if (request.progress) {
-      request.progress.chunkDone(name, done, base.bytes * done / total);
+  return (done) => {
+    if (run.request.progress) {
+      run.request.progress.chunkDone(name, done, bytes * done / total);
       return;
     }
     const now = performance.now();
-    if (now - lastLog > 2000) {
-      lastLog = now;
-      const mb = (base.bytes * done / total) / 1e6;
-      log(`${name}: ${done}/${total} chunks, ${(mb / seconds()).toFixed(1)} MB/s`);
-    }
+    if (now - lastLog <= 2000) return;
+    lastLog = now;
+    const mb = (bytes * done / total) / 1e6;
+    run.log(`${name}: ${done}/${total} chunks, ${(mb / seconds()).toFixed(1)} MB/s`);
   };
-  let missing = 0;
-  let timing: ChunkTiming | undefined;
-  const fast = "layout" in raw ? raw.layout : undefined;
-  /** Runs `here` (built from `specs`) over chunks `range` (this shard's), on the workers or here. */
-  const reduceAll = async (
-    specs: StageSpec[],
-    // deno-lint-ignore no-explicit-any
-    here: Stage<any, unknown>[],
-    range: { from: number; to: number } = mine,
-  ) => {
-    if (workers === 1) {
-      if (fast) {
-        const r = await reduceChunks(store, item.path, fast, info, here, {
-          from: range.from,
-          to: range.to,
-          readAhead: inFlight,
-          workspaceBytes: plan.workspaceBytes,
-        }, progress);
-        missing = r.missing;
-        timing = timing ? addTiming(timing, r.timing) : r.timing;
-        return r;
-      }
-      const before = counting.missing();
-      const r = await reduceRange(arr, name, info, here, {
-        from: range.from,
-        to: range.to,
-        inFlight,
-        gcEveryBytes: gcEvery,
-      }, progress);
-      missing = counting.missing() - before;
-      return r;
-    }
-    // Contiguous ranges, merged in index order, so results do not depend on timing.
-    const done = new Array<number>(workers).fill(0);
-    const span = range.to - range.from;
-    const ranges = Array.from({ length: workers }, (_, w) => [
-      range.from + Math.floor(span * w / workers),
-      range.from + Math.floor(span * (w + 1) / workers),
-    ]);
-    const started = performance.now();
-    const results = await Promise.all(ranges.map(([from, to], w) =>
-      pool!.run({
-        source: request.source,
-        s3: request.s3,
-        name,
-        info,
-        specs,
-        stagesSource: request.stagesSource,
-        from,
-        to,
-        inFlight,
-        gcEveryBytes: gcEvery,
-        ...(fast ? { raw: fast, workspaceBytes: plan.workspaceBytes } : {}),
-      }, (d) => {
-        done[w] = d;
-        progress(done.reduce((a, b) => a + b, 0));
-      }).then((r) => {
-        request.trace?.complete(
-          `${name} chunks ${from}-${to}`,
-          "worker",
-          started,
-          performance.now() - started,
-          {
-            chunks: r.chunks,
-          },
-          w + 1,
-        );
-        return r;
-      })
-    ));
-    const states = results[0].states;
-    for (const r of results.slice(1)) {
-      for (let s = 0; s < here.length; s++) states[s] = here[s].merge(states[s], r.states[s]);
-    }
-    missing = results.reduce((a, r) => a + r.missing, 0);
-    for (const r of results) {
-      if (r.timing) timing = timing ? addTiming(timing, r.timing) : r.timing;
-    }
-    return { states, chunks: results.reduce((a, r) => a + r.chunks, 0) };
-  };
-  request.progress?.arrayStart(name, total, base.bytes);
-  try {
-    if (active.some((s) => s.wantsPrepass?.(info))) {
-      // A first pass for ranges (histogram bins); stats are cheap next to decoding.
-      // Over every chunk even in a shard run, so that all shards choose the same bins.
-      const pre = await reduceAll([{ name: "stats", options: {} }], [statsStage], {
-        from: 0,
-        to: total,
-      });
-      const s = statsStage.finalize(
-        pre.states[0] as Parameters<typeof statsStage.finalize>[0],
-        info,
-      );
-      info.prepass = { min: s.min, max: s.max, count: s.count };
-    }
-    // The breakdown covers the chunk pass only, like its `seconds` (not the pre-pass).
-    timing = undefined;
-    const chunkPassStart = performance.now();
-    const { states, chunks: chunksTotal } = await reduceAll(request.stages, active);
-    const report = timingReport(timing, (performance.now() - chunkPassStart) / 1000, workers, plan);
-    if (request.partials) {
-      const partial = { info, stages: active.map((s) => s.name), states, ...mine };
-      const counts = { chunksTotal, chunksMissing: missing, workers };
-      return { ...planned, seconds: seconds(), ...counts, timing: report, partial };
-    }
-    await readArrays(arr, active, states, info);
-    const results = finalizeArray(active, states, info);
-    return {
-      ...planned,
-      seconds: seconds(),
-      chunksTotal,
-      chunksMissing: missing,
-      workers,
-      timing: report,
-      ...results,
-    };
-  } catch (e) {
-    const message = e instanceof LamellaError ? e.message : `array ${name}: ${causeMessage(e)}`;
-    return { ...planned, seconds: seconds(), error: message };
+}
+
+/** What {@linkcode runStages} works on. */
+interface StageWork {
+  arr: zarr.Array<zarr.DataType, Store>;
+  // deno-lint-ignore no-explicit-any
+  active: Stage<any, unknown>[];
+  info: ArrayInfo;
+  total: number;
+  mine: ChunkRange;
+  plan: Plan;
+}
+
+/**
+ * The pre-pass (when a stage wants one), the chunk pass, then either the raw
+ * states (a partial run) or the finalized results.
+ */
+async function runStages(
+  request: RunRequest,
+  pass: ChunkPass,
+  { arr, active, info, total, mine, plan }: StageWork,
+): Promise<Partial<ArrayReport>> {
+  if (active.some((s) => s.wantsPrepass?.(info))) {
+    // A first pass for ranges (histogram bins); stats are cheap next to decoding.
+    // Over every chunk even in a shard run, so that all shards choose the same bins.
+    const specs = [{ name: "stats", options: {} }];
+    const pre = await pass.run(specs, [statsStage], { from: 0, to: total });
+    const s = statsStage.finalize(
+      pre.states[0] as Parameters<typeof statsStage.finalize>[0],
+      info,
+    );
+    info.prepass = { min: s.min, max: s.max, count: s.count };
   }
+  // The breakdown covers the chunk pass only, like its `seconds` (not the pre-pass).
+  pass.resetTiming();
+  const start = performance.now();
+  const { states, chunks: chunksTotal } = await pass.run(request.stages, active, mine);
+  const seconds = (performance.now() - start) / 1000;
+  const counts = { chunksTotal, chunksMissing: pass.missing };
+  const timing = timingReport(pass.timing, seconds, pass.workers, plan);
+  if (request.partials) {
+    const partial = { info, stages: active.map((s) => s.name), states, ...mine };
+    return { ...counts, timing, partial };
+  }
+  await readArrays(arr, active, states, info);
+  return { ...counts, timing, ...finalizeArray(active, states, info) };
 }
 
 /**

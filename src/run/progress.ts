@@ -131,23 +131,41 @@ function fit(path: string, rest: string, columns?: number): string {
  * ```
  */
 export function createProgress(options: ProgressOptions): Progress {
-  const { tty, write } = options;
-  const quiet = options.quiet ?? false;
-  const verbose = (options.verbose ?? false) && !quiet;
-  const now = options.now ?? (() => performance.timeOrigin + performance.now());
-  const rss = options.rss ?? defaultRss;
-  const color = options.color ?? tty;
-  const running = new Map<string, Running>();
-  let closed = false;
-  let drawn = 0;
-  let lastDraw = -Infinity;
+  return new ProgressDisplay(options);
+}
 
-  const paint = (code: string, text: string) => color ? `\x1b[${code}m${text}\x1b[0m` : text;
-  const iso = (t: number) => new Date(t).toISOString();
-  const json = (event: Record<string, unknown>) => write(`${JSON.stringify(event)}\n`);
+/** Live TTY lines or JSON events; see the module documentation. */
+class ProgressDisplay implements Progress {
+  readonly #o: ProgressOptions;
+  readonly #quiet: boolean;
+  readonly #verbose: boolean;
+  readonly #now: () => number;
+  readonly #rss: () => number | undefined;
+  readonly #color: boolean;
+  readonly #running = new Map<string, Running>();
+  #closed = false;
+  #drawn = 0;
+  #lastDraw = -Infinity;
+
+  constructor(options: ProgressOptions) {
+    this.#o = options;
+    this.#quiet = options.quiet ?? false;
+    this.#verbose = (options.verbose ?? false) && !this.#quiet;
+    this.#now = options.now ?? (() => performance.timeOrigin + performance.now());
+    this.#rss = options.rss ?? defaultRss;
+    this.#color = options.color ?? options.tty;
+  }
+
+  #paint(code: string, text: string): string {
+    return this.#color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+
+  #json(event: Record<string, unknown>): void {
+    this.#o.write(`${JSON.stringify(event)}\n`);
+  }
 
   // --- TTY ---------------------------------------------------------------------
-  const liveLine = (r: Running, t: number, memory: number | undefined): string => {
+  #liveLine(r: Running, t: number, memory: number | undefined): string {
     const { mbPerSec, etaSeconds } = rates(r, t);
     const parts = [
       `${r.done}/${r.total} chunks`,
@@ -155,45 +173,49 @@ export function createProgress(options: ProgressOptions): Progress {
       `ETA ${etaSeconds === null ? "?" : duration(etaSeconds)}`,
     ];
     if (memory !== undefined) parts.push(`RSS ${Math.round(memory / 1e6)} MB`);
-    return fit(r.path, `  ${parts.join("  ")}`, options.columns);
-  };
+    return fit(r.path, `  ${parts.join("  ")}`, this.#o.columns);
+  }
 
   /** Erases the live lines and leaves the cursor where the first one was. */
-  const erase = (): string => drawn > 0 ? `\x1b[${drawn}A\r\x1b[J` : "";
+  #erase(): string {
+    return this.#drawn > 0 ? `\x1b[${this.#drawn}A\r\x1b[J` : "";
+  }
 
-  const liveBlock = (): string => {
-    const t = now();
-    const memory = running.size ? rss() : undefined;
-    const lines = [...running.values()].map((r) => `\r\x1b[K${liveLine(r, t, memory)}\n`);
-    drawn = lines.length;
-    lastDraw = t;
+  #liveBlock(): string {
+    const t = this.#now();
+    const memory = this.#running.size ? this.#rss() : undefined;
+    const lines = [...this.#running.values()].map((r) =>
+      `\r\x1b[K${this.#liveLine(r, t, memory)}\n`
+    );
+    this.#drawn = lines.length;
+    this.#lastDraw = t;
     return lines.join("");
-  };
+  }
 
   /** Redraws the live lines (throttled unless `force`). */
-  const redraw = (force: boolean) => {
-    if (quiet || closed) return;
-    if (!force && now() - lastDraw < REDRAW_MS) return;
+  #redraw(force: boolean): void {
+    if (this.#quiet || this.#closed) return;
+    if (!force && this.#now() - this.#lastDraw < REDRAW_MS) return;
     // Cursor up over the old block, rewrite each line, clear what is left below.
-    const up = drawn > 0 ? `\x1b[${drawn}A` : "";
-    const before = drawn;
-    const block = liveBlock();
-    write(`${up}${block}${drawn < before ? "\x1b[J" : ""}`);
-  };
+    const up = this.#drawn > 0 ? `\x1b[${this.#drawn}A` : "";
+    const before = this.#drawn;
+    const block = this.#liveBlock();
+    this.#o.write(`${up}${block}${this.#drawn < before ? "\x1b[J" : ""}`);
+  }
 
   /** Prints permanent lines above the live block. */
-  const print = (text: string) => {
-    if (closed) return;
+  #print(text: string): void {
+    if (this.#closed) return;
     const lines = text.split("\n").map((l) => `\r\x1b[K${l}\n`).join("");
-    const clear = erase();
-    const live = quiet ? "" : liveBlock();
-    write(`${clear}${lines}${live}`);
-  };
+    const clear = this.#erase();
+    const live = this.#quiet ? "" : this.#liveBlock();
+    this.#o.write(`${clear}${lines}${live}`);
+  }
 
   // --- both --------------------------------------------------------------------
-  const finishedLine = (path: string, r: Running | undefined, result: ArrayOutcome): string => {
+  #finishedLine(path: string, r: Running | undefined, result: ArrayOutcome): string {
     if (result.error) {
-      return `${paint("31", "✗")} ${path}  ${paint("31", `error: ${result.error}`)}`;
+      return `${this.#paint("31", "✗")} ${path}  ${this.#paint("31", `error: ${result.error}`)}`;
     }
     const parts = [result.strategy];
     if (r) parts.push(`${r.total} chunks`);
@@ -201,108 +223,108 @@ export function createProgress(options: ProgressOptions): Progress {
     if (r && result.seconds > 0 && r.bytesDone > 0) {
       parts.push(`${(r.bytesDone / 1e6 / result.seconds).toFixed(1)} MB/s`);
     }
-    const mark = result.strategy === "skip" ? "–" : paint("32", "✓");
+    const mark = result.strategy === "skip" ? "–" : this.#paint("32", "✓");
     return `${mark} ${path}  ${parts.join("  ")}`;
-  };
+  }
 
-  return {
-    arrayStart(path, totalChunks, bytes) {
-      if (closed) return;
-      const t = now();
-      running.set(path, {
-        path,
-        total: totalChunks,
-        bytes,
-        start: t,
-        done: 0,
-        bytesDone: 0,
-        lastEmit: t,
-      });
-      if (quiet) return;
-      if (tty) redraw(true);
-      else json({ event: "start", array: path, total: totalChunks, bytes, time: iso(t) });
-    },
+  arrayStart(path: string, totalChunks: number, bytes: number): void {
+    if (this.#closed) return;
+    const t = this.#now();
+    this.#running.set(path, {
+      path,
+      total: totalChunks,
+      bytes,
+      start: t,
+      done: 0,
+      bytesDone: 0,
+      lastEmit: t,
+    });
+    if (this.#quiet) return;
+    if (this.#o.tty) this.#redraw(true);
+    else this.#json({ event: "start", array: path, total: totalChunks, bytes, time: iso(t) });
+  }
 
-    chunkDone(path, chunksDone, bytesDone) {
-      const r = running.get(path);
-      if (closed || !r) return;
-      r.done = chunksDone;
-      r.bytesDone = bytesDone;
-      if (quiet) return;
-      if (tty) {
-        redraw(false);
-        return;
-      }
-      const t = now();
-      if (!verbose && t - r.lastEmit < EMIT_MS) return;
-      r.lastEmit = t;
-      const { mbPerSec, etaSeconds } = rates(r, t);
-      json({
-        event: "progress",
-        array: path,
-        chunks: chunksDone,
+  chunkDone(path: string, chunksDone: number, bytesDone: number): void {
+    const r = this.#running.get(path);
+    if (this.#closed || !r) return;
+    r.done = chunksDone;
+    r.bytesDone = bytesDone;
+    if (this.#quiet) return;
+    if (this.#o.tty) {
+      this.#redraw(false);
+      return;
+    }
+    const t = this.#now();
+    if (!this.#verbose && t - r.lastEmit < EMIT_MS) return;
+    r.lastEmit = t;
+    const { mbPerSec, etaSeconds } = rates(r, t);
+    this.#json({
+      event: "progress",
+      array: path,
+      chunks: chunksDone,
+      total: r.total,
+      mbPerSec: mbPerSec === null ? null : round1(mbPerSec),
+      etaSeconds: etaSeconds === null ? null : round1(etaSeconds),
+      rssBytes: this.#rss() ?? null,
+      time: iso(t),
+    });
+  }
+
+  arrayEnd(path: string, result: ArrayOutcome): void {
+    if (this.#closed) return;
+    const r = this.#running.get(path);
+    this.#running.delete(path);
+    if (this.#quiet && !result.error) return;
+    if (this.#o.tty) {
+      this.#print(this.#finishedLine(path, r, result));
+      return;
+    }
+    const counts = r
+      ? {
+        chunks: r.done,
         total: r.total,
-        mbPerSec: mbPerSec === null ? null : round1(mbPerSec),
-        etaSeconds: etaSeconds === null ? null : round1(etaSeconds),
-        rssBytes: rss() ?? null,
-        time: iso(t),
-      });
-    },
-
-    arrayEnd(path, result) {
-      if (closed) return;
-      const r = running.get(path);
-      running.delete(path);
-      if (quiet && !result.error) {
-        return;
+        mbPerSec: result.seconds > 0 ? round1(r.bytesDone / 1e6 / result.seconds) : null,
       }
-      if (tty) {
-        print(finishedLine(path, r, result));
-        return;
-      }
-      const t = now();
-      json({
-        event: "end",
-        array: path,
-        strategy: result.strategy,
-        seconds: result.seconds,
-        ...(r
-          ? {
-            chunks: r.done,
-            total: r.total,
-            mbPerSec: result.seconds > 0 ? round1(r.bytesDone / 1e6 / result.seconds) : null,
-          }
-          : {}),
-        ...(result.error ? { error: result.error } : {}),
-        time: iso(t),
-      });
-    },
+      : {};
+    this.#json({
+      event: "end",
+      array: path,
+      strategy: result.strategy,
+      seconds: result.seconds,
+      ...counts,
+      ...(result.error ? { error: result.error } : {}),
+      time: iso(this.#now()),
+    });
+  }
 
-    log(line) {
-      if (quiet || closed) return;
-      if (tty) print(line);
-      else json({ event: "log", message: line, time: iso(now()) });
-    },
+  log(line: string): void {
+    if (this.#quiet || this.#closed) return;
+    if (this.#o.tty) this.#print(line);
+    else this.#json({ event: "log", message: line, time: iso(this.#now()) });
+  }
 
-    detail(line) {
-      if (!verbose || closed) return;
-      if (tty) print(line);
-      else json({ event: "detail", message: line, time: iso(now()) });
-    },
+  detail(line: string): void {
+    if (!this.#verbose || this.#closed) return;
+    if (this.#o.tty) this.#print(line);
+    else this.#json({ event: "detail", message: line, time: iso(this.#now()) });
+  }
 
-    warn(line) {
-      if (closed) return;
-      const message = line.replace(/^warning:\s*/i, "");
-      if (tty) print(`${paint("33", "warning:")} ${message}`);
-      else json({ event: "warning", message, time: iso(now()) });
-    },
+  warn(line: string): void {
+    if (this.#closed) return;
+    const message = line.replace(/^warning:\s*/i, "");
+    if (this.#o.tty) this.#print(`${this.#paint("33", "warning:")} ${message}`);
+    else this.#json({ event: "warning", message, time: iso(this.#now()) });
+  }
 
-    close() {
-      if (closed) return;
-      if (tty && drawn > 0) write(erase());
-      drawn = 0;
-      running.clear();
-      closed = true;
-    },
-  };
+  close(): void {
+    if (this.#closed) return;
+    if (this.#o.tty && this.#drawn > 0) this.#o.write(this.#erase());
+    this.#drawn = 0;
+    this.#running.clear();
+    this.#closed = true;
+  }
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString();
 }
