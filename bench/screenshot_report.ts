@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../src/store/atomic.ts";
-import { renderReportHtml } from "../src/report/html.ts";
+import { renderReportHtml } from "../src/report/html/mod.ts";
 
 const BROWSERS = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
 

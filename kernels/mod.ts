@@ -22,7 +22,7 @@ import {
   TYPED_ARRAY_CTORS,
 } from "./types.ts";
 import { encodePeakParams, PEAK_PARAMS_HEADER_LEN, type PeakParams } from "./peak_params.ts";
-import type { Peak } from "./peak_reference.ts";
+import type { Peak } from "./peak_params.ts";
 
 export type { ChunkData, NumericDtype, StatsPartial } from "./types.ts";
 export type { Peak, PeakParams };

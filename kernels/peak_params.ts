@@ -318,3 +318,28 @@ export function decodePeakParams(flat: Float64Array): PeakParams {
   validatePeakParams(params);
   return params;
 }
+
+/**
+ * One detected peak.
+ *
+ * @example
+ * ```ts
+ * import type { Peak } from "./peak_params.ts";
+ * const p: Peak = { index: 10, position: 10.2, scale: 4, snr: 12, height: 3, fwhm: 9.4 };
+ * if (p.index !== 10) throw new Error("unexpected");
+ * ```
+ */
+export interface Peak {
+  /** Sample index of the peak (MassSpecWavelet `peakIndex`: the ridge's lowest point). */
+  index: number;
+  /** Refined sub-sample position when `tuneIn` is set, otherwise equal to `index`. */
+  position: number;
+  /** Scale at which the ridge's coefficient is largest (`peakScale`). */
+  scale: number;
+  /** Ridge maximum over the local noise level. */
+  snr: number;
+  /** Signal value at `index`. */
+  height: number;
+  /** Full width at half of the peak's height above the local minimum (samples). */
+  fwhm: number;
+}

@@ -13,6 +13,7 @@ import {
   DEFAULT_PEAK_PARAMS,
   integerScales,
   massSpecWaveletScales,
+  type Peak,
   type PeakMode,
   type PeakParams,
   SCIPY_PRESET,
@@ -20,32 +21,7 @@ import {
 } from "./peak_params.ts";
 
 export { DEFAULT_PEAK_PARAMS, integerScales, massSpecWaveletScales, SCIPY_PRESET };
-export type { PeakMode, PeakParams };
-
-/**
- * One detected peak.
- *
- * @example
- * ```ts
- * import type { Peak } from "./peak_reference.ts";
- * const p: Peak = { index: 10, position: 10.2, scale: 4, snr: 12, height: 3, fwhm: 9.4 };
- * if (p.index !== 10) throw new Error("unexpected");
- * ```
- */
-export interface Peak {
-  /** Sample index of the peak (MassSpecWavelet `peakIndex`: the ridge's lowest point). */
-  index: number;
-  /** Refined sub-sample position when `tuneIn` is set, otherwise equal to `index`. */
-  position: number;
-  /** Scale at which the ridge's coefficient is largest (`peakScale`). */
-  scale: number;
-  /** Ridge maximum over the local noise level. */
-  snr: number;
-  /** Signal value at `index`. */
-  height: number;
-  /** Full width at half of the peak's height above the local minimum (samples). */
-  fwhm: number;
-}
+export type { Peak, PeakMode, PeakParams };
 
 const MEXH_NORM = 2 / Math.sqrt(3) * Math.pow(Math.PI, -0.25);
 

@@ -33,7 +33,7 @@ import { loadPipelineConfig } from "../src/plan/config.ts";
 import { ConfigError } from "../src/model/errors.ts";
 import { runPipeline } from "../src/run/pipeline.ts";
 import { reportJson } from "../src/report/json.ts";
-import { renderReportHtml } from "../src/report/html.ts";
+import { renderReportHtml } from "../src/report/html/mod.ts";
 import {
   describeDestination,
   parseReportTarget,

@@ -14,7 +14,7 @@ import { LamellaError } from "../src/model/errors.ts";
 import { mergeShards } from "../src/distributed/merge.ts";
 import { formatTable, writeReport } from "../src/report/json.ts";
 import { writeFileAtomic } from "../src/store/atomic.ts";
-import { renderReportHtml } from "../src/report/html.ts";
+import { renderReportHtml } from "../src/report/html/mod.ts";
 import { readShardFiles } from "../src/distributed/shard.ts";
 
 const HELP = `lamella merge: one report from the shard files of a distributed run

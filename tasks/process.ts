@@ -13,7 +13,7 @@ import { loadPipelineConfig, type StageSpec } from "../src/plan/config.ts";
 import { LamellaError } from "../src/model/errors.ts";
 import { runPipeline } from "../src/run/pipeline.ts";
 import { createProgress } from "../src/run/progress.ts";
-import { renderReportHtml } from "../src/report/html.ts";
+import { renderReportHtml } from "../src/report/html/mod.ts";
 import { NULL_TRACE, Trace } from "../src/run/trace.ts";
 import { formatTable, writeReport } from "../src/report/json.ts";
 import { writeFileAtomic } from "../src/store/atomic.ts";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ArrayReport, type Report, runPipeline } from "../src/run/pipeline.ts";
-import { escapeHtml, renderReportHtml } from "../src/report/html.ts";
+import { escapeHtml, renderReportHtml } from "../src/report/html/mod.ts";
 import { generateSample } from "../tools/sample/sample.ts";
 import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 

@@ -13,7 +13,8 @@ import {
   type PeakParams,
   SCIPY_PRESET,
 } from "../../kernels/peak_params.ts";
-import { detectPeaksReference, type Peak } from "../../kernels/peak_reference.ts";
+import { detectPeaksReference } from "../../kernels/peak_reference.ts";
+import type { Peak } from "../../kernels/peak_params.ts";
 import { detectPeaksWindowed, type SignalSource, windowCoreForBudget } from "./_peaks_windowed.ts";
 import { type ArrayInfo, type RegionReader, type Stage, validData } from "./stage.ts";
 
