@@ -6,9 +6,11 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { stats } from "./mod.ts";
  * const p = stats(new Float32Array([1, 2, NaN]), "float32");
- * console.assert(p.kind === "float" && p.nanCount === 1);
+ * assertEquals(p.kind, "float");
+ * assertEquals(p.nanCount, 1);
  * ```
  *
  * @module
@@ -21,11 +23,17 @@ import {
   type StatsPartial,
   TYPED_ARRAY_CTORS,
 } from "./types.ts";
-import { encodePeakParams, PEAK_PARAMS_HEADER_LEN, type PeakParams } from "./peak_params.ts";
-import type { Peak } from "./peak_params.ts";
+import {
+  encodePeakParams,
+  type Peak,
+  PEAK_PARAMS_HEADER_LEN,
+  type PeakMode,
+  type PeakParams,
+} from "./peak_params.ts";
+
+export type { Peak, PeakMode, PeakParams };
 
 export type { ChunkData, NumericDtype, StatsPartial } from "./types.ts";
-export type { Peak, PeakParams };
 export { bytesPerElement, NUMERIC_DTYPES, TYPED_ARRAY_CTORS } from "./types.ts";
 
 /** Where the module's bytes live: next to this file (embedded in compiled binaries). */
@@ -95,11 +103,13 @@ export function kernelMemoryBytes(): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { residentInput, stats } from "./mod.ts";
  * const a = residentInput("uint8", 4) as Uint8Array;
  * a.set([1, 2, 3, 4]);
  * const p = stats(a, "uint8");
- * console.assert(p.kind === "exact" && p.sum === 10n);
+ * assertEquals(p.kind, "exact");
+ * assertEquals(p.sum, 10n);
  * ```
  */
 export function residentInput(
@@ -169,9 +179,12 @@ function stage(data: ChunkData, dtype: NumericDtype): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { stats } from "./mod.ts";
  * const p = stats(new Int16Array([-5, 7]), "int16");
- * console.assert(p.kind === "exact" && p.sum === 2n && p.min === -5);
+ * assertEquals(p.kind, "exact");
+ * assertEquals(p.sum, 2n);
+ * assertEquals(p.min, -5);
  * ```
  */
 export function stats(data: ChunkData, dtype: NumericDtype): StatsPartial {
@@ -287,12 +300,14 @@ function peakError(code: number, flat: Float64Array): Error {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { detectPeaks } from "./mod.ts";
  * import { DEFAULT_PEAK_PARAMS } from "./peak_params.ts";
  * const signal = new Float64Array(1000);
  * for (let i = 0; i < signal.length; i++) signal[i] = 100 * Math.exp(-((i - 500) ** 2) / 50);
  * const peaks = detectPeaks(signal, DEFAULT_PEAK_PARAMS);
- * console.assert(peaks.length === 1 && peaks[0].index === 500);
+ * assertEquals(peaks.length, 1);
+ * assertEquals(peaks[0].index, 500);
  * ```
  */
 export function detectPeaks(signal: Float64Array, params: Readonly<PeakParams>): Peak[] {
@@ -359,8 +374,11 @@ export function detectPeaks(signal: Float64Array, params: Readonly<PeakParams>):
 
 /** Bins of a histogram: `bins` equal bins over `[lo, hi)`. */
 export interface HistogramSpec {
+  /** Number of equal bins. */
   bins: number;
+  /** Lower edge of the first bin (inclusive). */
   lo: number;
+  /** Upper edge of the last bin (exclusive). */
   hi: number;
 }
 
@@ -449,9 +467,11 @@ function binMap16(dtype: "int16" | "uint16", spec: HistogramSpec): Uint32Array {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { histogram } from "./mod.ts";
  * const h = histogram(new Uint8Array([0, 1, 1, 255]), "uint8", { bins: 256, lo: 0, hi: 256 });
- * console.assert(h[1] === 2 && h[255] === 1);
+ * assertEquals(h[1], 2);
+ * assertEquals(h[255], 1);
  * ```
  */
 export function histogram(data: ChunkData, dtype: NumericDtype, spec: HistogramSpec): Uint32Array {
@@ -520,12 +540,14 @@ const PROFILE_EXPORTS: Record<NumericDtype, ProfileExport> = {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { profileAccumulate } from "./mod.ts";
  * const acc = new Float64Array(8).fill(0);
  * acc.fill(-Infinity, 4, 6); acc.fill(Infinity, 6, 8);
  * // A 2x3 chunk, keeping axis 0: two cells.
  * profileAccumulate(new Uint8Array([1, 2, 3, 4, 5, 6]), "uint8", [2, 3], [3, 1], [1, 0], acc, 0);
- * console.assert(acc[0] === 6 && acc[1] === 15);
+ * assertEquals(acc[0], 6);
+ * assertEquals(acc[1], 15);
  * ```
  */
 export function profileAccumulate(
@@ -577,9 +599,11 @@ const LABEL_EXPORTS: Partial<Record<NumericDtype, [LabelExport, NumericDtype]>> 
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { labelCounts } from "./mod.ts";
  * const { labels, counts } = labelCounts(new Uint32Array([0, 7, 7, 3]), "uint32");
- * console.assert(labels[0] === 3n && counts[1] === 2n);
+ * assertEquals(labels[0], 3n);
+ * assertEquals(counts[1], 2n);
  * ```
  */
 export function labelCounts(

@@ -12,9 +12,11 @@ import { bytesPerElement, type ChunkData, type NumericDtype, type StatsPartial }
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { statsReference } from "./reference.ts";
  * const p = statsReference(new Uint8Array([1, 2, 3]), "uint8");
- * console.assert(p.kind === "exact" && p.sum === 6n);
+ * assertEquals(p.kind, "exact");
+ * assertEquals(p.sum, 6n);
  * ```
  */
 export function statsReference(data: ChunkData, dtype: NumericDtype): StatsPartial {
@@ -156,9 +158,10 @@ function toNumbers(data: ChunkData, dtype: NumericDtype): ArrayLike<number> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { histogramReference } from "./reference.ts";
  * const h = histogramReference(new Float64Array([0, 0.5, 2, NaN]), "float64", { bins: 2, lo: 0, hi: 1 });
- * console.assert(h.join() === "1,1,0,1,1");
+ * assertEquals(h.join(), "1,1,0,1,1");
  * ```
  */
 export function histogramReference(
@@ -187,10 +190,12 @@ export function histogramReference(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { profileReference } from "./reference.ts";
  * const acc = new Float64Array([0, 0, 0, 0, -Infinity, -Infinity, Infinity, Infinity]);
  * profileReference(new Uint8Array([1, 2, 3, 4, 5, 6]), "uint8", [2, 3], [3, 1], [1, 0], acc, 0);
- * console.assert(acc[1] === 15 && acc[5] === 6);
+ * assertEquals(acc[1], 15);
+ * assertEquals(acc[5], 6);
  * ```
  */
 export function profileReference(
@@ -233,9 +238,11 @@ export function profileReference(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { labelCountsReference } from "./reference.ts";
  * const r = labelCountsReference(new Uint8Array([0, 2, 2, 1]), "uint8");
- * console.assert(r.labels.join() === "1,2" && r.counts.join() === "1,2");
+ * assertEquals(r.labels.join(), "1,2");
+ * assertEquals(r.counts.join(), "1,2");
  * ```
  */
 export function labelCountsReference(

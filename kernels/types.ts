@@ -94,8 +94,9 @@ export type StatsPartial =
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { bytesPerElement } from "./types.ts";
- * console.assert(bytesPerElement("float16") === 2);
+ * assertEquals(bytesPerElement("float16"), 2);
  * ```
  */
 export function bytesPerElement(dtype: NumericDtype): number {
@@ -123,8 +124,9 @@ export function bytesPerElement(dtype: NumericDtype): number {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { TYPED_ARRAY_CTORS } from "./types.ts";
- * console.assert(new TYPED_ARRAY_CTORS.int16(2) instanceof Int16Array);
+ * assert(new TYPED_ARRAY_CTORS.int16(2) instanceof Int16Array);
  * ```
  */
 export const TYPED_ARRAY_CTORS = {

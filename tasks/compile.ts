@@ -28,9 +28,11 @@ export const EMBEDDED = [
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { compileArgs } from "./compile.ts";
  * const args = compileArgs({ output: "dist/lamella" });
- * console.assert(args.includes("--include") && args.at(-1) === "tasks/process.ts");
+ * assert(args.includes("--include"));
+ * assertEquals(args.at(-1), "tasks/process.ts");
  * ```
  */
 export function compileArgs(opts: { output: string; target?: string }): string[] {

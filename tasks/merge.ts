@@ -12,6 +12,7 @@ import { runCli } from "../src/run/cli.ts";
 import { parseArgs } from "node:util";
 import { LamellaError } from "../src/model/errors.ts";
 import { mergeShards } from "../src/distributed/merge.ts";
+import { importStageModules } from "../src/stages/mod.ts";
 import { formatTable, writeReport } from "../src/report/json.ts";
 import { writeFileAtomic } from "../src/store/atomic.ts";
 import { renderReportHtml } from "../src/report/html/mod.ts";
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
     throw new LamellaError("merge: expected one or more shard directories or files; see --help");
   }
   const files = await readShardFiles(positionals);
+  await importStageModules(files.flatMap((f) => f.stageModules ?? []));
   const report = mergeShards(files);
   const outDir = values.out ?? "out";
   const path = await writeReport(outDir, report);

@@ -13,7 +13,7 @@ import { reduceChunks } from "../src/run/chunk_engine.ts";
 import { reduceRange } from "../src/run/chunk_reduce.ts";
 import { registerNativeCodecs } from "../src/store/codecs.ts";
 import { createStages } from "../src/stages/mod.ts";
-import { finalizeArray } from "../src/run/pipeline.ts";
+import { finalizeArray } from "../src/stages/stage.ts";
 import { FileStore, type Store } from "../src/store/store.ts";
 import { DEFAULT_WORKSPACE_BYTES, encodedBound } from "../src/plan/planner.ts";
 import { ChunkError } from "../src/model/errors.ts";

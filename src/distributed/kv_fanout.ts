@@ -22,6 +22,7 @@
 import { causeMessage } from "../model/errors.ts";
 import { LamellaError } from "../model/errors.ts";
 import { type MergedReport, mergeShards } from "./merge.ts";
+import { importStageModules } from "../stages/mod.ts";
 import type { RunRequest } from "../run/pipeline.ts";
 import { parseShardFile, runShard } from "./shard.ts";
 
@@ -33,9 +34,13 @@ export type FanoutConfig = Omit<
 
 /** The queue message of one shard. */
 export interface ShardMessage {
+  /** Marks a lamella shard message among other messages on the queue. */
   kind: "lamella-shard";
+  /** The fan-out job this shard belongs to. */
   jobId: string;
+  /** This shard's number, 0-based. */
   index: number;
+  /** Shards in the job. */
   count: number;
 }
 
@@ -64,9 +69,10 @@ export const reportKey = (jobId: string): Deno.KvKey => ["reports", jobId];
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { isShardMessage } from "./kv_fanout.ts";
- * console.assert(isShardMessage({ kind: "lamella-shard", jobId: "j", index: 0, count: 1 }));
- * console.assert(!isShardMessage({ kind: "email" }));
+ * assert(isShardMessage({ kind: "lamella-shard", jobId: "j", index: 0, count: 1 }));
+ * assert(!isShardMessage({ kind: "email" }));
  * ```
  */
 export function isShardMessage(message: unknown): message is ShardMessage {
@@ -168,6 +174,7 @@ export async function handleShardMessage(
     if (text === undefined) throw new LamellaError(`fan-out job ${jobId}: partial ${i} vanished`);
     files.push(parseShardFile(JSON.parse(text), `KV ${JSON.stringify(partialKey(jobId, i))}`));
   }
+  await importStageModules(files.flatMap((f) => f.stageModules ?? []));
   const report = mergeShards(files);
   const text = JSON.stringify(report, (_k, v) => typeof v === "bigint" ? v.toString() : v);
   const manifest = await putPieces(kv, reportKey(jobId), text);

@@ -10,9 +10,9 @@
 import { chunkCount } from "../run/chunk_reduce.ts";
 import { LamellaError } from "../model/errors.ts";
 import { decodeState } from "./state_codec.ts";
-import { type ArrayReport, finalizeArray, type Report } from "../run/pipeline.ts";
+import type { ArrayReport, Report } from "../model/report.ts";
 import type { ShardArray, ShardFile } from "./shard.ts";
-import { createStages } from "../stages/mod.ts";
+import { createStages, finalizeArray } from "../stages/mod.ts";
 
 /** A merged report: report.json plus how many shards it came from. */
 export type MergedReport = Report & { shards: number };

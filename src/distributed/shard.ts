@@ -50,15 +50,27 @@ export type ShardArray = ArrayReport & {
 
 /** The content of `shard-I-of-N.json`. */
 export interface ShardFile {
+  /** Always {@linkcode SHARD_FORMAT}. */
   format: typeof SHARD_FORMAT;
+  /** lamella version that wrote the file; merge refuses other versions. */
   version: string;
+  /** The store the shard read. */
   source: string;
+  /** Which shard of how many. */
   shard: ShardSpec;
+  /** The stages as declared, so merge builds the same ones. */
   stages: StageSpec[];
+  /** Where the stage list came from, for messages. */
   stagesSource: string;
+  /** Modules registering custom stages (`RunRequest.stageModules`); merge imports them. */
+  stageModules?: string[];
+  /** When the shard started (ISO 8601). */
   startedAt: string;
+  /** Seconds the shard ran. */
   seconds: number;
+  /** The shard's machine, limits and budget. */
   environment: Report["environment"];
+  /** Every array: plan fields, and the encoded states unless it failed or was skipped. */
   arrays: ShardArray[];
 }
 
@@ -67,8 +79,9 @@ export interface ShardFile {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { shardFileName } from "./shard.ts";
- * console.assert(shardFileName({ index: 2, count: 7 }) === "shard-2-of-7.json");
+ * assertEquals(shardFileName({ index: 2, count: 7 }), "shard-2-of-7.json");
  * ```
  */
 export function shardFileName(shard: ShardSpec): string {
@@ -80,16 +93,18 @@ export function shardFileName(shard: ShardSpec): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { toShardFile } from "./shard.ts";
  * const file = toShardFile({ version: "0.1.0", startedAt: "", seconds: 0, source: "s.zarr",
  *   environment: {} as never, arrays: [] }, {
  *   shard: { index: 0, count: 2 }, stages: [{ name: "stats", options: {} }], stagesSource: "t" });
- * console.assert(file.shard.count === 2 && file.arrays.length === 0);
+ * assertEquals(file.shard.count, 2);
+ * assertEquals(file.arrays.length, 0);
  * ```
  */
 export function toShardFile(
   report: Report,
-  run: { shard: ShardSpec; stages: StageSpec[]; stagesSource: string },
+  run: { shard: ShardSpec; stages: StageSpec[]; stagesSource: string; stageModules?: string[] },
 ): ShardFile {
   return {
     format: SHARD_FORMAT,
@@ -98,6 +113,7 @@ export function toShardFile(
     shard: { index: run.shard.index, count: run.shard.count },
     stages: run.stages,
     stagesSource: run.stagesSource,
+    ...(run.stageModules?.length ? { stageModules: run.stageModules } : {}),
     startedAt: report.startedAt,
     seconds: report.seconds,
     environment: report.environment,
@@ -156,11 +172,12 @@ export async function writeShardFile(dir: string, file: ShardFile): Promise<stri
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseShardFile } from "./shard.ts";
  * try {
  *   parseShardFile({ version: "0.1.0" }, "x.json");
  * } catch (e) {
- *   console.assert((e as Error).message.includes("not a lamella shard file"));
+ *   assert((e as Error).message.includes("not a lamella shard file"));
  * }
  * ```
  */

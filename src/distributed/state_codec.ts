@@ -69,12 +69,15 @@ function typedTag(value: ArrayBufferView): TypedTag | undefined {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { decodeState, encodeState } from "./state_codec.ts";
  * const state = { sum: 12n, labels: new Map([[7n, 3]]), counts: new Float64Array([1, NaN]) };
  * const json = JSON.stringify(encodeState(state));
- * console.assert(json === '{"sum":{"$bigint":"12"},"labels":{"$map":[[{"$bigint":"7"},3]]},"counts":{"$f64":[1,"NaN"]}}');
+ * assertEquals(json, '{"sum":{"$bigint":"12"},"labels":{"$map":[[{"$bigint":"7"},3]]},"counts":{"$f64":[1,"NaN"]}}');
  * const back = decodeState(JSON.parse(json)) as typeof state;
- * console.assert(back.sum === 12n && back.labels.get(7n) === 3 && Number.isNaN(back.counts[1]));
+ * assertEquals(back.sum, 12n);
+ * assertEquals(back.labels.get(7n), 3);
+ * assert(Number.isNaN(back.counts[1]));
  * ```
  */
 export function encodeState(value: unknown): unknown {
@@ -139,10 +142,11 @@ function encode(value: unknown, where: string): unknown {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodeState } from "./state_codec.ts";
  * const v = decodeState({ min: { $num: "Infinity" }, big: { $u64: ["18446744073709551615"] } });
- * console.assert((v as { min: number }).min === Infinity);
- * console.assert((v as { big: BigUint64Array }).big[0] === 2n ** 64n - 1n);
+ * assertEquals((v as { min: number }).min, Infinity);
+ * assertEquals((v as { big: BigUint64Array }).big[0], 2n ** 64n - 1n);
  * ```
  */
 export function decodeState(json: unknown): unknown {

@@ -10,8 +10,11 @@ import type { NumericDtype } from "../../kernels/mod.ts";
 export interface ArrayInfo {
   /** Path inside the store, without a leading slash. */
   path: string;
+  /** Element type. */
   dtype: NumericDtype;
+  /** Extent of each axis. */
   shape: number[];
+  /** Chunk extent of each axis. */
   chunks: number[];
   /** Decoded size in bytes. */
   bytes?: number;
@@ -23,7 +26,10 @@ export interface ArrayInfo {
 
 /** OME-NGFF scale and translation of one multiscale level (and the axis names, when given). */
 export interface Multiscale {
+  /** Physical size of a voxel along each axis. */
   scale: number[];
+  /** Physical position of the first voxel along each axis. */
   translation: number[];
+  /** Axis names, when the multiscale declares them. */
   axes?: string[];
 }

@@ -7,6 +7,7 @@
 
 /** Base class of every error lamella raises on purpose. */
 export class LamellaError extends Error {
+  /** Creates an error with `message` (and the `cause` in `options`). */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "LamellaError";
@@ -18,9 +19,10 @@ export class LamellaError extends Error {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ConfigError } from "./errors.ts";
  * const e = new ConfigError("must be a number", { source: "MAX_ARRAY_SIZE_MB" });
- * console.assert(e.message.includes("MAX_ARRAY_SIZE_MB"));
+ * assert(e.message.includes("MAX_ARRAY_SIZE_MB"));
  * ```
  */
 export class ConfigError extends LamellaError {
@@ -30,6 +32,7 @@ export class ConfigError extends LamellaError {
   readonly line?: number;
   /** The offending key, when known. */
   readonly key?: string;
+  /** Creates an error saying where the bad value came from. */
   constructor(
     message: string,
     where: { source: string; line?: number; key?: string },
@@ -49,14 +52,16 @@ export class ConfigError extends LamellaError {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { StoreError } from "./errors.ts";
  * const e = new StoreError("/data/x.zarr", "no such directory");
- * console.assert(e.path === "/data/x.zarr");
+ * assertEquals(e.path, "/data/x.zarr");
  * ```
  */
 export class StoreError extends LamellaError {
   /** The store location or key that failed. */
   readonly path: string;
+  /** Creates an error about the store at `path`. */
   constructor(path: string, message: string, options?: ErrorOptions) {
     super(`${path}: ${message}`, options);
     this.name = "StoreError";
@@ -69,9 +74,10 @@ export class StoreError extends LamellaError {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ChunkError } from "./errors.ts";
  * const e = new ChunkError("em/s0", "0/1/2", "zstd: corrupt frame");
- * console.assert(e.message.includes("0/1/2"));
+ * assert(e.message.includes("0/1/2"));
  * ```
  */
 export class ChunkError extends LamellaError {
@@ -79,6 +85,7 @@ export class ChunkError extends LamellaError {
   readonly array: string;
   /** The chunk's store key (e.g. `0/1/2` or `c/0/1/2`). */
   readonly chunkKey: string;
+  /** Creates an error about the chunk `chunkKey` of `array`. */
   constructor(array: string, chunkKey: string, message: string, options?: ErrorOptions) {
     super(`array ${array}, chunk ${chunkKey}: ${message}`, options);
     this.name = "ChunkError";
@@ -92,14 +99,16 @@ export class ChunkError extends LamellaError {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { UnsupportedError } from "./errors.ts";
  * const e = new UnsupportedError("strings/s0", "dtype v2:U7 is not numeric");
- * console.assert(e.array === "strings/s0");
+ * assertEquals(e.array, "strings/s0");
  * ```
  */
 export class UnsupportedError extends LamellaError {
   /** Path of the array inside the store. */
   readonly array: string;
+  /** Creates an error about `array`. */
   constructor(array: string, message: string, options?: ErrorOptions) {
     super(`array ${array}: ${message}`, options);
     this.name = "UnsupportedError";
@@ -113,9 +122,10 @@ export class UnsupportedError extends LamellaError {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { causeMessage } from "./errors.ts";
  * const e = new Error("fetch failed", { cause: new Error("connection refused") });
- * console.assert(causeMessage(e) === "fetch failed: connection refused");
+ * assertEquals(causeMessage(e), "fetch failed: connection refused");
  * ```
  */
 export function causeMessage(e: unknown): string {

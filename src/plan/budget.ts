@@ -66,9 +66,10 @@ export const DENO_DEPLOY_MEMORY_BYTES = 512e6;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DENO_DEPLOY_MEMORY_BYTES, detectPlatform } from "./budget.ts";
- * console.assert(detectPlatform({ DENO_DEPLOYMENT_ID: "abc123" })?.memoryLimitBytes === DENO_DEPLOY_MEMORY_BYTES);
- * console.assert(detectPlatform({ HOME: "/root" }) === null);
+ * assertEquals(detectPlatform({ DENO_DEPLOYMENT_ID: "abc123" })?.memoryLimitBytes, DENO_DEPLOY_MEMORY_BYTES);
+ * assertEquals(detectPlatform({ HOME: "/root" }), null);
  * ```
  */
 export function detectPlatform(env: Record<string, string | undefined>): PlatformLimits | null {
@@ -96,6 +97,7 @@ const MIB = 1024 * 1024;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { detectBudget } from "./budget.ts";
  * import { DEFAULT_LIMITS } from "./settings_env.ts";
  * const budget = detectBudget(DEFAULT_LIMITS, {
@@ -106,8 +108,9 @@ const MIB = 1024 * 1024;
  *   },
  *   systemMemoryBytes: 16 * 2 ** 30, cores: 8, rssBytes: 50 * 2 ** 20,
  * });
- * console.assert(budget.memorySource === "cgroup-v1" && budget.workers === 2);
- * console.assert(budget.budgetBytes === Math.floor(512 * 2 ** 20 * 0.6) - 50 * 2 ** 20);
+ * assertEquals(budget.memorySource, "cgroup-v1");
+ * assertEquals(budget.workers, 2);
+ * assertEquals(budget.budgetBytes, Math.floor(512 * 2 ** 20 * 0.6) - 50 * 2 ** 20);
  * ```
  */
 export function detectBudget(limits: LimitSettings, probe: EnvironmentProbe): Budget {
@@ -203,12 +206,14 @@ function tightest(...values: (number | null | undefined)[]): number | null {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { budgetEnvironment } from "./budget.ts";
  * const env = budgetEnvironment({
  *   memoryLimitBytes: 2 ** 28, memorySource: "cgroup-v2", cgroupPath: "/app",
  *   budgetBytes: 10 ** 8, cpuLimit: 1.5, workers: 1, warnings: [],
  * });
- * console.assert(!("warnings" in env) && env.memorySource === "cgroup-v2");
+ * assert(!("warnings" in env));
+ * assertEquals(env.memorySource, "cgroup-v2");
  * ```
  */
 export function budgetEnvironment(budget: Budget): BudgetEnvironment {
@@ -230,9 +235,10 @@ export function budgetEnvironment(budget: Budget): BudgetEnvironment {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatMiB } from "./budget.ts";
- * console.assert(formatMiB(512 * 2 ** 20) === "512 MiB");
- * console.assert(formatMiB(1.5 * 2 ** 20) === "1.5 MiB");
+ * assertEquals(formatMiB(512 * 2 ** 20), "512 MiB");
+ * assertEquals(formatMiB(1.5 * 2 ** 20), "1.5 MiB");
  * ```
  */
 export function formatMiB(bytes: number): string {
@@ -251,13 +257,14 @@ export function formatMiB(bytes: number): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { describeBudget } from "./budget.ts";
  * import { DEFAULT_LIMITS } from "./settings_env.ts";
  * const text = describeBudget({
  *   memoryLimitBytes: 512 * 2 ** 20, memorySource: "cgroup-v1", cgroupPath: "/kubepods/pod1",
  *   budgetBytes: 300 * 2 ** 20, cpuLimit: null, workers: 2, warnings: [],
  * }, DEFAULT_LIMITS);
- * console.assert(text.startsWith("Memory limit: 512 MiB (cgroup v1 /kubepods/pod1); budget 300 MiB; 2 workers"));
+ * assert(text.startsWith("Memory limit: 512 MiB (cgroup v1 /kubepods/pod1); budget 300 MiB; 2 workers"));
  * ```
  */
 export function describeBudget(budget: Budget, limits: LimitSettings): string {
@@ -362,11 +369,13 @@ function constrainedMemory(): number | null {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { detectBudget, detectPlatform, platformProbe } from "./budget.ts";
  * import { DEFAULT_LIMITS } from "./settings_env.ts";
  * const probe = platformProbe(detectPlatform({ DENO_DEPLOYMENT_ID: "x" })!);
  * const budget = detectBudget(DEFAULT_LIMITS, probe);
- * console.assert(budget.memorySource === "platform" && budget.workers === 1);
+ * assertEquals(budget.memorySource, "platform");
+ * assertEquals(budget.workers, 1);
  * ```
  */
 export function platformProbe(platform: PlatformLimits): EnvironmentProbe {

@@ -69,10 +69,13 @@ const UNLIMITED_THRESHOLD = 2n ** 62n;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseProcSelfCgroup } from "./cgroup.ts";
  * const [memory, unified] = parseProcSelfCgroup("4:memory:/kubepods/pod1\n0::/\n");
- * console.assert(memory.controllers[0] === "memory" && memory.path === "/kubepods/pod1");
- * console.assert(unified.hierarchyId === 0 && unified.path === "/");
+ * assertEquals(memory.controllers[0], "memory");
+ * assertEquals(memory.path, "/kubepods/pod1");
+ * assertEquals(unified.hierarchyId, 0);
+ * assertEquals(unified.path, "/");
  * ```
  */
 export function parseProcSelfCgroup(text: string): CgroupMembership[] {
@@ -97,12 +100,15 @@ export function parseProcSelfCgroup(text: string): CgroupMembership[] {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { parseMountInfo } from "./cgroup.ts";
  * const [m] = parseMountInfo(
  *   "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n",
  * );
- * console.assert(m.fsType === "cgroup" && m.controllers.includes("memory"));
- * console.assert(m.mountPoint === "/sys/fs/cgroup/memory" && m.root === "/");
+ * assertEquals(m.fsType, "cgroup");
+ * assert(m.controllers.includes("memory"));
+ * assertEquals(m.mountPoint, "/sys/fs/cgroup/memory");
+ * assertEquals(m.root, "/");
  * ```
  */
 export function parseMountInfo(text: string): CgroupMount[] {
@@ -151,10 +157,11 @@ interface ResolvedHierarchy {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resolveHierarchy } from "./cgroup.ts";
  * const mount = { fsType: "cgroup2" as const, root: "/", mountPoint: "/sys/fs/cgroup", controllers: [] };
  * const r = resolveHierarchy({ hierarchyId: 0, controllers: [], path: "/a/b" }, [mount]);
- * console.assert(r?.dirs.join(" ") === "/sys/fs/cgroup/a/b /sys/fs/cgroup/a /sys/fs/cgroup");
+ * assertEquals(r?.dirs.join(" "), "/sys/fs/cgroup/a/b /sys/fs/cgroup/a /sys/fs/cgroup");
  * ```
  */
 export function resolveHierarchy(
@@ -212,12 +219,14 @@ function isWithin(path: string, root: string): boolean {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseByteLimit } from "./cgroup.ts";
  * const warnings: string[] = [];
- * console.assert(parseByteLimit("268435456\n", "memory.max", warnings) === 268435456);
- * console.assert(parseByteLimit("max\n", "memory.max", warnings) === null);
- * console.assert(parseByteLimit("9223372036854771712", "memory.limit_in_bytes", warnings) === null);
- * console.assert(parseByteLimit("lots", "memory.max", warnings) === undefined && warnings.length === 1);
+ * assertEquals(parseByteLimit("268435456\n", "memory.max", warnings), 268435456);
+ * assertEquals(parseByteLimit("max\n", "memory.max", warnings), null);
+ * assertEquals(parseByteLimit("9223372036854771712", "memory.limit_in_bytes", warnings), null);
+ * assertEquals(parseByteLimit("lots", "memory.max", warnings), undefined);
+ * assertEquals(warnings.length, 1);
  * ```
  */
 export function parseByteLimit(
@@ -241,10 +250,11 @@ export function parseByteLimit(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseCpuMax } from "./cgroup.ts";
  * const warnings: string[] = [];
- * console.assert(parseCpuMax("150000 100000\n", "cpu.max", warnings) === 1.5);
- * console.assert(parseCpuMax("max 100000\n", "cpu.max", warnings) === null);
+ * assertEquals(parseCpuMax("150000 100000\n", "cpu.max", warnings), 1.5);
+ * assertEquals(parseCpuMax("max 100000\n", "cpu.max", warnings), null);
  * ```
  */
 export function parseCpuMax(
@@ -263,10 +273,11 @@ export function parseCpuMax(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseCfsQuota } from "./cgroup.ts";
  * const warnings: string[] = [];
- * console.assert(parseCfsQuota("150000\n", "100000\n", "cpu.cfs_quota_us", warnings) === 1.5);
- * console.assert(parseCfsQuota("-1\n", "100000\n", "cpu.cfs_quota_us", warnings) === null);
+ * assertEquals(parseCfsQuota("150000\n", "100000\n", "cpu.cfs_quota_us", warnings), 1.5);
+ * assertEquals(parseCfsQuota("-1\n", "100000\n", "cpu.cfs_quota_us", warnings), null);
  * ```
  */
 export function parseCfsQuota(
@@ -316,6 +327,7 @@ function tightest(values: (number | null | undefined)[]): number | null {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { computeCgroupLimits } from "./cgroup.ts";
  * const files: Record<string, string> = { "/sys/fs/cgroup/app/memory.max": "268435456\n" };
  * const limits = computeCgroupLimits(
@@ -323,7 +335,8 @@ function tightest(values: (number | null | undefined)[]): number | null {
  *   "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
  *   (path) => files[path] ?? null,
  * );
- * console.assert(limits?.version === "v2" && limits.memoryLimitBytes === 268435456);
+ * assertEquals(limits?.version, "v2");
+ * assertEquals(limits.memoryLimitBytes, 268435456);
  * ```
  */
 export function computeCgroupLimits(

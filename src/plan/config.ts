@@ -18,9 +18,13 @@ export interface PipelineConfig {
   source?: string;
   /** Globs over array paths; empty means every array. */
   arrays: string[];
+  /** The stages to run, in order. */
   stages: StageSpec[];
+  /** Where reports go and which (`json`, `html`). */
   output: { dir?: string; formats: string[] };
+  /** Limits the file sets (environment variables and flags override them). */
   limits: LimitOverrides;
+  /** S3 region and endpoint for `s3://` sources. */
   s3: { region?: string; endpoint?: string };
 }
 
@@ -42,9 +46,11 @@ const LIMIT_KEYS: Record<string, keyof LimitOverrides> = {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parsePipelineConfig } from "./config.ts";
  * const c = parsePipelineConfig("source: data/x.zarr\nstages: [stats]\n", "p.yaml");
- * console.assert(c.stages[0].name === "stats" && c.source === "data/x.zarr");
+ * assertEquals(c.stages[0].name, "stats");
+ * assertEquals(c.source, "data/x.zarr");
  * ```
  */
 export function parsePipelineConfig(text: string, file: string): PipelineConfig {
@@ -177,9 +183,10 @@ export function parsePipelineConfig(text: string, file: string): PipelineConfig 
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { loadPipelineConfig } from "./config.ts";
  * const c = await loadPipelineConfig(new URL("../../config/pipeline.yaml", import.meta.url).pathname);
- * console.assert(c.stages.length > 0);
+ * assert(c.stages.length > 0);
  * ```
  */
 export async function loadPipelineConfig(path: string): Promise<PipelineConfig> {

@@ -65,8 +65,9 @@ const MB = 1e6;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodedBound } from "./planner.ts";
- * console.assert(encodedBound(524288) > 524288);
+ * assert(encodedBound(524288) > 524288);
  * ```
  */
 export function encodedBound(decodedBytes: number): number {
@@ -88,6 +89,7 @@ export function encodedBound(decodedBytes: number): number {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { planArray } from "./planner.ts";
  * import { DEFAULT_LIMITS } from "./settings_env.ts";
  * const budget = {
@@ -99,7 +101,8 @@ export function encodedBound(decodedBytes: number): number {
  *   budget,
  *   DEFAULT_LIMITS,
  * );
- * console.assert(plan.strategy === "streaming" && plan.inFlightBytes <= 8e6);
+ * assertEquals(plan.strategy, "streaming");
+ * assert(plan.inFlightBytes <= 8e6);
  * ```
  */
 export function planArray(array: PlannedArray, budget: Budget, limits: LimitSettings): Plan {
@@ -249,10 +252,11 @@ function refuse(why: string): Plan {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatMB } from "./planner.ts";
- * console.assert(formatMB(879_700_000) === "879.7 MB");
- * console.assert(formatMB(8e6) === "8 MB");
- * console.assert(formatMB(262_144) === "262.1 kB");
+ * assertEquals(formatMB(879_700_000), "879.7 MB");
+ * assertEquals(formatMB(8e6), "8 MB");
+ * assertEquals(formatMB(262_144), "262.1 kB");
  * ```
  */
 export function formatMB(bytes: number): string {

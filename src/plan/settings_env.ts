@@ -58,8 +58,9 @@ export type LimitOverrides = Partial<LimitSettings>;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DEFAULT_LIMITS } from "./settings_env.ts";
- * console.assert(DEFAULT_LIMITS.maxArraySizeMb === Infinity);
+ * assertEquals(DEFAULT_LIMITS.maxArraySizeMb, Infinity);
  * ```
  */
 export const DEFAULT_LIMITS: Readonly<LimitSettings> = Object.freeze({
@@ -90,9 +91,11 @@ const SIZE_VARIABLES: ReadonlyArray<[string, NumericKey]> = [
  * @throws {ConfigError} naming the variable, the accepted values and what was found.
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseLimitEnv } from "./settings_env.ts";
  * const limits = parseLimitEnv({ MAX_ARRAY_SIZE_MB: "2048", LARGE_ARRAY_MODE: "skip" });
- * console.assert(limits.maxArraySizeMb === 2048 && limits.largeArrayMode === "skip");
+ * assertEquals(limits.maxArraySizeMb, 2048);
+ * assertEquals(limits.largeArrayMode, "skip");
  * ```
  */
 export function parseLimitEnv(env: Record<string, string | undefined>): LimitOverrides {
@@ -158,9 +161,12 @@ export function parseLimitEnv(env: Record<string, string | undefined>): LimitOve
  * that supplied it: `"flags"`, `"environment"`, `"config"` or `"defaults"`).
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { mergeLimits } from "./settings_env.ts";
  * const limits = mergeLimits({ workers: 2 }, { workers: 8, streamingChunkMb: 4 }, { streamingChunkMb: 32 });
- * console.assert(limits.workers === 2 && limits.streamingChunkMb === 4 && limits.zarrChunkSizeMb === 16);
+ * assertEquals(limits.workers, 2);
+ * assertEquals(limits.streamingChunkMb, 4);
+ * assertEquals(limits.zarrChunkSizeMb, 16);
  * ```
  */
 export function mergeLimits(

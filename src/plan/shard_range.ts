@@ -11,7 +11,9 @@ import { LamellaError } from "../model/errors.ts";
 
 /** Shard `index` (0-based) of `count`. */
 export interface ShardSpec {
+  /** This shard's number, 0-based. */
   index: number;
+  /** Shards in the run. */
   count: number;
 }
 
@@ -22,9 +24,10 @@ export interface ShardSpec {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { shardRange } from "./shard_range.ts";
  * const r = [0, 1, 2].map((index) => shardRange(10, { index, count: 3 }));
- * console.assert(JSON.stringify(r) === '[{"from":0,"to":3},{"from":3,"to":6},{"from":6,"to":10}]');
+ * assertEquals(JSON.stringify(r), '[{"from":0,"to":3},{"from":3,"to":6},{"from":6,"to":10}]');
  * ```
  */
 export function shardRange(total: number, shard?: ShardSpec): { from: number; to: number } {
@@ -42,9 +45,11 @@ export function shardRange(total: number, shard?: ShardSpec): { from: number; to
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseShardSpec } from "./shard_range.ts";
  * const s = parseShardSpec("2/7", "--shard");
- * console.assert(s.index === 2 && s.count === 7);
+ * assertEquals(s.index, 2);
+ * assertEquals(s.count, 7);
  * ```
  */
 export function parseShardSpec(text: string, flag: string): ShardSpec {

@@ -17,8 +17,11 @@ export const DEFAULT_TUNE_FILE = ".lamella/tune.json";
 
 /** What `deno task tune` writes. */
 export interface TuneFile {
+  /** Format version of the file. */
   version: 1;
+  /** When the measurements were taken (ISO 8601). */
   measuredAt: string;
+  /** Cores the machine had. */
   cores: number;
   /** The decoder that was faster here (`process` uses it unless `LAMELLA_DECODER` is set). */
   decoder: "native" | "node";
@@ -138,8 +141,9 @@ export async function tune(options: { url?: string; dir?: string }): Promise<Tun
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readTuneFile } from "./tune.ts";
- * console.assert((await readTuneFile("/nonexistent/tune.json")) === undefined);
+ * assertEquals((await readTuneFile("/nonexistent/tune.json")), undefined);
  * ```
  */
 export async function readTuneFile(path: string): Promise<TuneFile | undefined> {

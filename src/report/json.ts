@@ -12,8 +12,9 @@ import { writeFileAtomic } from "../store/atomic.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { reportJson } from "./json.ts";
- * console.assert(reportJson({ a: 1n, b: NaN }) === '{\n  "a": "1",\n  "b": null\n}\n');
+ * assertEquals(reportJson({ a: 1n, b: NaN }), '{\n  "a": "1",\n  "b": null\n}\n');
  * ```
  */
 export function reportJson(value: unknown): string {
@@ -44,8 +45,9 @@ function mb(bytes: number): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { formatTable } from "./json.ts";
- * console.assert(formatTable([]).startsWith("array"));
+ * assert(formatTable([]).startsWith("array"));
  * ```
  */
 export function formatTable(arrays: Report["arrays"]): string {

@@ -46,17 +46,23 @@ export type ReportDestination =
 export interface ReportFile {
   /** `report.json` or `report.html`. */
   name: string;
+  /** The file's content. */
   text: string;
+  /** Its media type, e.g. `application/json`. */
   contentType: string;
 }
 
 /** What is kept in KV under `["runs", job, startedAt]` for every stored report. */
 export interface RunRecord {
+  /** Name of the scheduled job. */
   job: string;
+  /** When the run started (ISO 8601). */
   startedAt: string;
+  /** When the report was stored (ISO 8601). */
   finishedAt: string;
   /** Seconds the pipeline ran. */
   seconds: number;
+  /** Kind of store the report went to. */
   destination: ReportDestination["kind"];
   /**
    * Where `report.json` is: a KV key as JSON (`kv`), a file path (`file`), an
@@ -69,6 +75,7 @@ export interface RunRecord {
   bytes: number;
   /** Arrays in the report, and how many of them failed. */
   arrays: number;
+  /** Arrays of the report that failed. */
   failed: number;
   /** For `kv`: the key of report.json when it fit in one KV value. */
   reportKey?: Deno.KvKey;
@@ -93,12 +100,14 @@ const decoder = new TextDecoder();
  * @throws {ConfigError} for an unknown scheme or a bad bucket or endpoint.
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseReportTarget } from "./sinks.ts";
  * const where = { source: "jobs.yaml", key: "schedules[0].report" };
- * console.assert(parseReportTarget(undefined, where, {}).kind === "kv");
- * console.assert(parseReportTarget("file:///srv/reports", where, {}).kind === "file");
+ * assertEquals(parseReportTarget(undefined, where, {}).kind, "kv");
+ * assertEquals(parseReportTarget("file:///srv/reports", where, {}).kind, "file");
  * const s3 = parseReportTarget({ url: "s3://bucket/runs", endpoint: "http://127.0.0.1:9000" }, where, {});
- * console.assert(s3.kind === "s3" && s3.baseUrl === "http://127.0.0.1:9000/bucket/runs");
+ * assertEquals(s3.kind, "s3");
+ * assertEquals(s3.baseUrl, "http://127.0.0.1:9000/bucket/runs");
  * ```
  */
 export function parseReportTarget(
@@ -195,8 +204,9 @@ export function parseReportTarget(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { runStamp } from "./sinks.ts";
- * console.assert(runStamp("2026-11-23T03:00:00.123Z") === "2026-11-23T03-00-00.123Z");
+ * assertEquals(runStamp("2026-11-23T03:00:00.123Z"), "2026-11-23T03-00-00.123Z");
  * ```
  */
 export function runStamp(startedAt: string): string {
@@ -205,8 +215,11 @@ export function runStamp(startedAt: string): string {
 
 /** What {@linkcode storeReport} needs besides the files. */
 export interface StoreContext {
+  /** The KV database for run records (and `kv` reports). */
   kv: Deno.Kv;
+  /** Name of the scheduled job. */
   job: string;
+  /** When the run started (ISO 8601); part of every key. */
   startedAt: string;
   /** For S3 credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`). */
   env: Record<string, string | undefined>;
@@ -399,8 +412,9 @@ function s3ErrorCode(xml: string): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { describeDestination } from "./sinks.ts";
- * console.assert(describeDestination({ kind: "kv" }) === "Deno KV");
+ * assertEquals(describeDestination({ kind: "kv" }), "Deno KV");
  * ```
  */
 export function describeDestination(dest: ReportDestination): string {

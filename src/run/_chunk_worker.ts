@@ -13,7 +13,7 @@ import { causeMessage } from "../model/errors.ts";
 import { countingStore, reduceRange } from "./chunk_reduce.ts";
 import type { StageSpec } from "../stages/stage.ts";
 import { LamellaError } from "../model/errors.ts";
-import { createStages } from "../stages/mod.ts";
+import { createStages, importStageModules } from "../stages/mod.ts";
 import type { ArrayInfo } from "../stages/stage.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { type ChunkTiming, reduceChunks } from "./chunk_engine.ts";
@@ -31,6 +31,8 @@ export interface ChunkJob {
   info: ArrayInfo;
   specs: StageSpec[];
   stagesSource: string;
+  /** Modules registering custom stages, imported before the stages are built. */
+  stageModules?: string[];
   from: number;
   to: number;
   inFlight: number;
@@ -89,6 +91,7 @@ async function open(job: ChunkJob) {
 self.onmessage = async (event: MessageEvent<ChunkJob>) => {
   const job = event.data;
   try {
+    await importStageModules(job.stageModules ?? []);
     const stages = createStages(job.specs, job.stagesSource)
       .filter((s) => !s.appliesTo || s.appliesTo(job.info));
     let last = 0;

@@ -27,10 +27,11 @@ function checkpointPath(dir: string, arrayPath: string): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { readCheckpoints, saveCheckpoint } from "./checkpoint.ts";
  * const dir = Deno.makeTempDirSync();
  * await saveCheckpoint(dir, "source.zarr", { path: "a/s0" } as never);
- * console.assert((await readCheckpoints(dir, "source.zarr")).has("a/s0"));
+ * assert((await readCheckpoints(dir, "source.zarr")).has("a/s0"));
  * ```
  */
 export async function saveCheckpoint(

@@ -271,9 +271,10 @@ async function readRemote(store: Store, range: OpenRange, depth: number): Promis
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { bottleneck, emptyTiming } from "./chunk_engine.ts";
  * const t = { ...emptyTiming("native"), decodeMs: 90, reduceMs: 8, fetchMs: 2 };
- * console.assert(bottleneck(t).startsWith("decode-bound: 90%"));
+ * assert(bottleneck(t).startsWith("decode-bound: 90%"));
  * ```
  */
 export function bottleneck(t: ChunkTiming): string {

@@ -43,6 +43,8 @@ export interface ChunkPassContext {
   source: string;
   s3?: { region?: string; endpoint?: string };
   stagesSource: string;
+  /** Modules registering custom stages, for the workers to import. */
+  stageModules: string[];
   /** Decoded bytes between collections on the generic path. */
   gcEveryBytes: number;
   onProgress: (done: number) => void;
@@ -149,6 +151,7 @@ export class ChunkPass {
       info: c.info,
       specs,
       stagesSource: c.stagesSource,
+      stageModules: c.stageModules,
       ...part,
       inFlight: c.plan.batchChunks,
       gcEveryBytes: c.gcEveryBytes,

@@ -32,7 +32,9 @@ import { discoverArrays, type FoundArray } from "../store/discovery.ts";
 import { LamellaError, StoreError, UnsupportedError } from "../model/errors.ts";
 import { DEFAULT_WORKSPACE_BYTES, type Plan, planArray } from "../plan/planner.ts";
 import type { LimitSettings } from "../plan/settings_env.ts";
-import { createStages, statsStage } from "../stages/mod.ts";
+import { createStages, finalizeArray, importStageModules, statsStage } from "../stages/mod.ts";
+
+export { finalizeArray };
 import { causeMessage } from "../model/errors.ts";
 import { chunkCount, countingStore, product } from "./chunk_reduce.ts";
 import { WorkerPool } from "./_worker_pool.ts";
@@ -47,12 +49,22 @@ import { loadRawLayout, type RawLayoutResult } from "../store/raw_array.ts";
 
 /** What one run needs. */
 export interface RunRequest {
+  /** Store to read: a path, file://, http(s):// or s3:// URL. */
   source: string;
+  /** Globs over array paths; empty means every array. */
   arrays: string[];
+  /** Stages to run, by name, with their options. */
   stages: StageSpec[];
   /** Where the stage list came from, for messages. */
   stagesSource: string;
+  /**
+   * URLs of modules that register stages of your own (`registerStage`), imported
+   * by the runner and by every chunk worker before the stages are built.
+   */
+  stageModules?: string[];
+  /** Memory, size and strategy limits (see `DEFAULT_LIMITS`). */
   limits: LimitSettings;
+  /** S3 region and endpoint for `s3://` sources. */
   s3?: { region?: string; endpoint?: string };
   /** Progress and operator messages. */
   log?: (line: string) => void;
@@ -97,6 +109,7 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
   const startedAt = new Date().toISOString();
   const log = request.log ?? (() => {});
   registerNativeCodecs();
+  await importStageModules(request.stageModules ?? []);
   const stages = createStages(request.stages, request.stagesSource);
   const probe = request.probe ?? probeEnvironment();
   const budget = detectBudget(request.limits, probe);
@@ -251,6 +264,7 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
     source: run.request.source,
     s3: run.request.s3,
     stagesSource: run.request.stagesSource,
+    stageModules: run.request.stageModules ?? [],
     // The generic path's collections (zarrita allocates per chunk); the fast path needs none.
     gcEveryBytes: Math.min(2e6, Math.max(5e5, run.budget.budgetBytes / 64)),
     onProgress: progressReporter(run, name, base.bytes, total, seconds),
@@ -479,40 +493,4 @@ async function readArrays(
     const stage = stages[s];
     if (stage.readArray) states[s] = await stage.readArray(states[s], read, info);
   }
-}
-
-/**
- * The report keys of one array from its merged stage states: each stage's
- * `finalize` and `report`, then every `derive`. Shared by the runner and by
- * `merge` (src/distributed/merge.ts), which finalizes states merged across shards.
- *
- * @example
- * ```ts
- * import { finalizeArray } from "./pipeline.ts";
- * import { statsStage } from "../stages/mod.ts";
- * const info = { path: "a", dtype: "uint8" as const, shape: [2], chunks: [2] };
- * const state = statsStage.consume(statsStage.init(info), {
- *   data: new Uint8Array([1, 3]), shape: [2], stride: [1], coords: [0], missing: false,
- * }, info);
- * const results = finalizeArray([statsStage], [state], info);
- * console.assert((results.stats as { mean: number }).mean === 2);
- * ```
- */
-export function finalizeArray(
-  // deno-lint-ignore no-explicit-any
-  stages: Stage<any, unknown>[],
-  states: unknown[],
-  info: ArrayInfo,
-): Record<string, unknown> {
-  const results: Record<string, unknown> = {};
-  stages.forEach((s, i) => {
-    const result = s.finalize(states[i], info);
-    const keys = s.report ? s.report(result) : { [s.name]: result };
-    for (const [k, v] of Object.entries(keys)) {
-      const prev = results[k];
-      results[k] = Array.isArray(prev) && Array.isArray(v) ? [...prev, ...v] : v;
-    }
-  });
-  for (const s of stages) if (s.derive) Object.assign(results, s.derive(results, info));
-  return results;
 }

@@ -16,8 +16,11 @@
 
 /** How an array ended, for {@linkcode Progress.arrayEnd}. */
 export interface ArrayOutcome {
+  /** Seconds the array took. */
   seconds: number;
+  /** The plan's strategy. */
   strategy: string;
+  /** Why it failed, when it did. */
   error?: string;
 }
 
@@ -118,6 +121,7 @@ function fit(path: string, rest: string, columns?: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createProgress } from "./progress.ts";
  * let out = "";
  * let t = Date.parse("2026-01-01T00:00:00Z");
@@ -127,7 +131,8 @@ function fit(path: string, rest: string, columns?: number): string {
  * p.chunkDone("em/s0", 2, 2e6);
  * p.arrayEnd("em/s0", { seconds: 3, strategy: "direct" });
  * const events = out.trim().split("\n").map((l) => JSON.parse(l));
- * console.assert(events[1].event === "progress" && events[1].mbPerSec === 0.8);
+ * assertEquals(events[1].event, "progress");
+ * assertEquals(events[1].mbPerSec, 0.8);
  * ```
  */
 export function createProgress(options: ProgressOptions): Progress {

@@ -15,24 +15,31 @@ export type TraceArgs = Record<string, unknown>;
 
 /** One event of the Chrome trace-event format. */
 export interface TraceEvent {
+  /** What the span or event is, e.g. an array path. */
   name: string;
   /** Phase: B/E begin/end, X complete, i instant, C counter, M metadata. */
   ph: "B" | "E" | "X" | "i" | "C" | "M";
   /** Microseconds. */
   ts: number;
+  /** Process id (always 1). */
   pid: number;
+  /** Thread id: 0 for the main thread, 1.. for workers. */
   tid: number;
+  /** Category, e.g. `array`, `worker`, `budget`. */
   cat?: string;
   /** Duration in microseconds (`X` only). */
   dur?: number;
   /** Instant scope: thread. */
   s?: "t" | "p" | "g";
+  /** Details shown with the event. */
   args?: TraceArgs;
 }
 
 /** The JSON object format: what `JSON.stringify(trace)` writes. */
 export interface TraceJson {
+  /** Every recorded event, in order. */
   traceEvents: TraceEvent[];
+  /** How viewers show times. */
   displayTimeUnit: "ms";
 }
 
@@ -85,6 +92,7 @@ export interface TraceOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { Trace } from "./trace.ts";
  * let t = 0;
  * const trace = new Trace({ now: () => t });
@@ -94,7 +102,8 @@ export interface TraceOptions {
  * trace.complete("chunk", "read", 0.5, 1, { key: "0/0/0" }, 1);
  * trace.end("array", "pipeline");
  * const spans = trace.toJSON().traceEvents.filter((e) => e.ph !== "M");
- * console.assert(spans.length === 3 && spans[2].ts === 2500);
+ * assertEquals(spans.length, 3);
+ * assertEquals(spans[2].ts, 2500);
  * ```
  */
 export class Trace implements TraceRecorder {
@@ -106,6 +115,7 @@ export class Trace implements TraceRecorder {
   readonly #named = new Map<number, string>();
   #dropped = 0;
 
+  /** Creates an empty trace. */
   constructor(options: TraceOptions = {}) {
     this.#now = options.now ?? (() => performance.now());
     this.#pid = options.pid ?? 1;
@@ -222,10 +232,12 @@ const noop = () => {};
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { NULL_TRACE } from "./trace.ts";
  * NULL_TRACE.begin("array", "pipeline");
  * NULL_TRACE.end("array", "pipeline");
- * console.assert(!NULL_TRACE.enabled && NULL_TRACE.toJSON().traceEvents.length === 0);
+ * assert(!NULL_TRACE.enabled);
+ * assertEquals(NULL_TRACE.toJSON().traceEvents.length, 0);
  * ```
  */
 export const NULL_TRACE: TraceRecorder = Object.freeze({

@@ -13,9 +13,11 @@ import { type Stage, validData } from "./stage.ts";
 
 /** The report's `checksum` object. */
 export interface ChecksumResult {
+  /** How the digest is made: SHA-256 over the SHA-256 of every chunk's decoded bytes, in chunk order. */
   algorithm: "sha256-of-chunk-sha256";
   /** Hex digest. */
   sha256: string;
+  /** Chunks hashed. */
   chunks: number;
 }
 
@@ -30,11 +32,12 @@ function chunkIndex(coords: number[], grid: number[]): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { checksumStage } from "./checksum.ts";
  * const info = { path: "a", dtype: "uint8" as const, shape: [2], chunks: [2] };
  * let s = checksumStage.init(info);
  * s = checksumStage.consume(s, { data: new Uint8Array([1, 2]), shape: [2], stride: [1], coords: [0], missing: false }, info);
- * console.assert(checksumStage.finalize(s, info).sha256.length === 64);
+ * assertEquals(checksumStage.finalize(s, info).sha256.length, 64);
  * ```
  */
 export const checksumStage: Stage<Map<number, Uint8Array>, ChecksumResult> = {

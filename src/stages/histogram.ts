@@ -25,20 +25,31 @@ export interface HistogramOptions {
 
 /** The report's `histogram` object. */
 export interface HistogramResult {
+  /** Number of bins. */
   bins: number;
+  /** Lower edge of the first bin. */
   min: number;
+  /** Upper edge of the last bin. */
   max: number;
+  /** Width of every bin. */
   binWidth: number;
+  /** Values per bin. */
   counts: number[];
+  /** Where `[min, max)` came from: the dtype's range, the pipeline, or a statistics pre-pass. */
   rangeSource: "dtype" | "config" | "stats";
   /** Values below `min`, at or above `max` (outside the bins). */
   below: number;
+  /** Values at or above `max`. */
   above: number;
 }
 
-interface State {
+/** The histogram stage's state: what `merge` combines and shard files carry. */
+export interface HistogramState {
+  /** Bins and range, fixed when the state is made. */
   spec: HistogramSpec;
+  /** Where the range came from. */
   rangeSource: HistogramResult["rangeSource"];
+  /** Counts per bin, then values below and above the range. */
   counts: Float64Array;
 }
 
@@ -67,10 +78,14 @@ const isFloat = (d: NumericDtype) => d.startsWith("float");
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { chooseBins } from "./histogram.ts";
  * const b = chooseBins({ path: "a", dtype: "int16", shape: [4], chunks: [4],
  *   prepass: { min: 0, max: 99, count: 4 } }, { bins: 10, quantiles: [], prepassMaxBytes: 1e8 });
- * console.assert(b.spec.lo === 0 && b.spec.hi === 100 && b.spec.bins === 10 && b.rangeSource === "stats");
+ * assertEquals(b.spec.lo, 0);
+ * assertEquals(b.spec.hi, 100);
+ * assertEquals(b.spec.bins, 10);
+ * assertEquals(b.rangeSource, "stats");
  * ```
  */
 export function chooseBins(
@@ -110,9 +125,10 @@ export function chooseBins(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { quantilesFromCounts } from "./histogram.ts";
  * const q = quantilesFromCounts([1, 1, 1], 0, 1, [0.5], true);
- * console.assert(q["0.5"] === 1);
+ * assertEquals(q["0.5"], 1);
  * ```
  */
 export function quantilesFromCounts(
@@ -157,16 +173,20 @@ export function quantilesFromCounts(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { histogramStage } from "./histogram.ts";
  * const stage = histogramStage({ bins: 256 }, "pipeline.yaml");
- * console.assert(stage.name === "histogram");
+ * assertEquals(stage.name, "histogram");
  * ```
  */
 export function histogramStage(
   options: unknown,
   source: string,
   quantiles: number[] = [],
-): Stage<State, { histogram: HistogramResult; quantiles?: Record<string, number | null> }> {
+): Stage<
+  HistogramState,
+  { histogram: HistogramResult; quantiles?: Record<string, number | null> }
+> {
   const opts = parseOptions(options, source, quantiles);
   return {
     name: "histogram",

@@ -19,6 +19,7 @@ export interface LabelsResult {
   voxels: Record<string, number>;
   /** True when `voxels` lists fewer labels than `distinct`. */
   capped: boolean;
+  /** Most labels `voxels` lists. */
   cap: number;
 }
 
@@ -28,9 +29,10 @@ export interface LabelsResult {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { labelsStage } from "./labels.ts";
  * const s = labelsStage({}, "pipeline.yaml");
- * console.assert(s.appliesTo!({ path: "a/labels/x/s0", dtype: "uint64", shape: [1], chunks: [1] }));
+ * assert(s.appliesTo!({ path: "a/labels/x/s0", dtype: "uint64", shape: [1], chunks: [1] }));
  * ```
  */
 export function labelsStage(

@@ -37,7 +37,7 @@ function inMemoryBytesPerSample(params: PeakParams): number {
   return 16 + 48 * (levels + 4);
 }
 
-/** Per-row peaks of an N-D array in report.json (see README, "Peaks"). */
+/** Per-row peaks of an N-D array in report.json (see docs/report.md, "Peaks"). */
 export interface RowPeaks {
   /** The axis the signals run along. */
   axis: number;
@@ -56,19 +56,22 @@ export interface RowPeaks {
 }
 
 /** Why a stage that reads the array itself gave no result. */
-interface Skipped {
+export interface Skipped {
+  /** The reason, e.g. that the signal does not fit the budget. */
   skipped: string;
 }
 
-const ROW_COLUMNS = ["index", "position", "scale", "snr", "height", "fwhm"] as const;
+/** The fields of each peak in {@linkcode RowPeaks.byRow}, in order. */
+export const ROW_COLUMNS = ["index", "position", "scale", "snr", "height", "fwhm"] as const;
 
-type PeaksResult = PeakResult[] | RowPeaks | Skipped | null;
+/** What the peaks stage reports: a list of peaks, peaks per row, or why there are none. */
+export type PeaksResult = PeakResult[] | RowPeaks | Skipped | null;
 
 /**
  * State of the stage: a 1-D signal assembled from the chunk pass, nothing (derived
  * modes), or a result produced by `readArray` (per-row and windowed modes).
  */
-type PeaksState =
+export type PeaksState =
   | { kind: "signal"; signal: Float64Array }
   | { kind: "derived" }
   | { kind: "read"; result?: PeakResult[] | RowPeaks };
@@ -250,9 +253,10 @@ function insertAxis(values: number[], axis: number, value: number): number[] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { peaksStage } from "./peaks.ts";
  * const s = peaksStage({ on: "histogram", snr: 3 }, "pipeline.yaml");
- * console.assert(s.name === "peaks");
+ * assertEquals(s.name, "peaks");
  * ```
  */
 export function peaksStage(

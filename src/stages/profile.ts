@@ -14,6 +14,7 @@ import { type Stage, validExtent } from "./stage.ts";
 export interface ProfileResult {
   /** The reduced axes. */
   axes: number[];
+  /** How values along the reduced axes are combined. */
   reduce: "sum" | "mean" | "max" | "min";
   /** Shape of `values` (the kept axes). */
   shape: number[];
@@ -21,9 +22,13 @@ export interface ProfileResult {
   values: (number | null)[];
 }
 
-interface State {
+/** The profile stage's state: what `merge` combines and shard files carry. */
+export interface ProfileState {
+  /** Four blocks of `cells` values: sums, counts of non-NaN values, maxima, minima. */
   acc: Float64Array;
+  /** Output cells: the product of the kept axes' extents. */
   cells: number;
+  /** C-order strides of the output over the array's axes (0 for reduced axes). */
   outStride: number[];
 }
 
@@ -35,12 +40,13 @@ const MAX_CELLS = 1 << 24;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { profileStage } from "./profile.ts";
  * const s = profileStage({ axes: [1, 2], reduce: "mean" }, "pipeline.yaml");
- * console.assert(s.name === "profile");
+ * assertEquals(s.name, "profile");
  * ```
  */
-export function profileStage(options: unknown, source: string): Stage<State, ProfileResult> {
+export function profileStage(options: unknown, source: string): Stage<ProfileState, ProfileResult> {
   const o = (options ?? {}) as Record<string, unknown>;
   const fail = (msg: string): never => {
     throw new ConfigError(msg, { source, key: "stages.profile" });

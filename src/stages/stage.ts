@@ -12,7 +12,9 @@ export type { ArrayInfo };
 
 /** One stage as declared: its name and its options (validated by the stage). */
 export interface StageSpec {
+  /** Stage name, as a pipeline declares it. */
   name: string;
+  /** Options, validated by the stage's factory. */
   options: unknown;
   /** Where it was declared, for messages. */
   line?: number;
@@ -20,7 +22,9 @@ export interface StageSpec {
 
 /** Decoded values of a region of an array, as zarrita returns them. */
 export interface Region {
+  /** Decoded values. */
   data: ChunkData;
+  /** Shape of the region. */
   shape: number[];
   /** Element strides of `data`. */
   stride: number[];
@@ -31,6 +35,7 @@ export type RegionReader = (start: number[], stop: number[]) => Promise<Region>;
 
 /** One decoded chunk and where it sits in the array. */
 export interface Chunk {
+  /** Decoded values (in kernel memory on the fast path: valid until `consume` returns). */
   data: ChunkData;
   /** Shape of `data` (a full chunk; edge chunks include the padding). */
   shape: number[];
@@ -47,6 +52,7 @@ export interface Chunk {
  * return the state it was given.
  */
 export interface Stage<S, R> {
+  /** Name of the stage, and the report key of its result unless `report` says otherwise. */
   readonly name: string;
   /** Whether the stage runs on this array at all (default: every array). */
   appliesTo?(array: ArrayInfo): boolean;
@@ -62,9 +68,13 @@ export interface Stage<S, R> {
    * Not called in partial (sharded) runs.
    */
   readArray?(state: S, read: RegionReader, array: ArrayInfo): Promise<S>;
+  /** A fresh state for `array`. */
   init(array: ArrayInfo): S;
+  /** Folds one chunk into `state`; may mutate and return it. */
   consume(state: S, chunk: Chunk, array: ArrayInfo): S;
+  /** Combines the states of two chunk ranges; must be associative. */
   merge(a: S, b: S): S;
+  /** The result of a merged state. */
   finalize(state: S, array: ArrayInfo): R;
 }
 
@@ -153,4 +163,41 @@ export function validData(chunk: Chunk, array: ArrayInfo): ChunkData {
     at += n;
   }
   return out as unknown as ChunkData;
+}
+
+/**
+ * The report keys of one array from its merged stage states: each stage's
+ * `finalize` and `report`, then every `derive`. Shared by the runner and by
+ * `merge` (src/distributed/merge.ts), which finalizes states merged across shards.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { finalizeArray } from "./stage.ts";
+ * import { statsStage } from "./stats.ts";
+ * const info = { path: "a", dtype: "uint8" as const, shape: [2], chunks: [2] };
+ * const state = statsStage.consume(statsStage.init(info), {
+ *   data: new Uint8Array([1, 3]), shape: [2], stride: [1], coords: [0], missing: false,
+ * }, info);
+ * const results = finalizeArray([statsStage], [state], info);
+ * assertEquals((results.stats as { mean: number }).mean, 2);
+ * ```
+ */
+export function finalizeArray(
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  states: unknown[],
+  info: ArrayInfo,
+): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  stages.forEach((s, i) => {
+    const result = s.finalize(states[i], info);
+    const keys = s.report ? s.report(result) : { [s.name]: result };
+    for (const [k, v] of Object.entries(keys)) {
+      const prev = results[k];
+      results[k] = Array.isArray(prev) && Array.isArray(v) ? [...prev, ...v] : v;
+    }
+  });
+  for (const s of stages) if (s.derive) Object.assign(results, s.derive(results, info));
+  return results;
 }

@@ -12,11 +12,15 @@ import { type ArrayInfo, type Stage, validData } from "./stage.ts";
 export interface StatsResult {
   /** Values that are not NaN. */
   count: number;
+  /** NaN values (floats only). */
   nanCount: number;
   /** +Inf and -Inf values (floats only; counted in `count`). */
   infCount: number;
+  /** Smallest non-NaN value; null when there is none. */
   min: number | null;
+  /** Largest non-NaN value; null when there is none. */
   max: number | null;
+  /** Sum of the non-NaN values; null when there is none. */
   sum: number | null;
   /** Mean of the non-NaN values (NumPy's nanmean); Inf when infinities are present. */
   mean: number | null;
@@ -60,12 +64,15 @@ function twoSum(a: number, b: number): [number, number] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { mergeStats } from "./stats.ts";
  * import { statsReference } from "../../kernels/reference.ts";
  * const a = statsReference(new Int16Array([1, 2]), "int16");
  * const b = statsReference(new Int16Array([3]), "int16");
  * const m = mergeStats(a, b);
- * console.assert(m.kind === "exact" && m.sum === 6n && m.count === 3);
+ * assertEquals(m.kind, "exact");
+ * assertEquals(m.sum, 6n);
+ * assertEquals(m.count, 3);
  * ```
  */
 export function mergeStats(a: StatsPartial, b: StatsPartial): StatsPartial {
@@ -136,10 +143,12 @@ function maxIgnoringNaN(a: number, b: number): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { finalizeStats } from "./stats.ts";
  * import { statsReference } from "../../kernels/reference.ts";
  * const r = finalizeStats(statsReference(new Uint8Array([2, 4]), "uint8"));
- * console.assert(r.mean === 3 && r.std === 1);
+ * assertEquals(r.mean, 3);
+ * assertEquals(r.std, 1);
  * ```
  */
 export function finalizeStats(p: StatsPartial): StatsResult {
@@ -220,13 +229,14 @@ function ratio(a: bigint, b: bigint): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { statsStage } from "./stats.ts";
  * const info = { path: "a", dtype: "uint8" as const, shape: [3], chunks: [3] };
  * let s = statsStage.init(info);
  * s = statsStage.consume(s, {
  *   data: new Uint8Array([1, 2, 3]), shape: [3], stride: [1], coords: [0], missing: false,
  * }, info);
- * console.assert(statsStage.finalize(s, info).mean === 2);
+ * assertEquals(statsStage.finalize(s, info).mean, 2);
  * ```
  */
 export const statsStage: Stage<StatsPartial, StatsResult> = {

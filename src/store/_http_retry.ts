@@ -39,10 +39,11 @@ export interface Reply {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { fetchWithRetry } from "./_http_retry.ts";
  * const server = Deno.serve({ port: 0, onListen() {} }, () => new Response("ok"));
  * const reply = await fetchWithRetry(`http://127.0.0.1:${server.addr.port}/`, () => ({}));
- * console.assert(reply.status === 200);
+ * assertEquals(reply.status, 200);
  * await server.shutdown();
  * ```
  */

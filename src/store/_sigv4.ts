@@ -41,8 +41,9 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { uriEncodePath } from "./_sigv4.ts";
- * console.assert(uriEncodePath("reports/a b/test$file(1).json") === "reports/a%20b/test%24file%281%29.json");
+ * assertEquals(uriEncodePath("reports/a b/test$file(1).json"), "reports/a%20b/test%24file%281%29.json");
  * ```
  */
 export function uriEncodePath(key: string): string {
@@ -64,8 +65,9 @@ function hex(bytes: ArrayBuffer): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { sha256Hex } from "./_sigv4.ts";
- * console.assert((await sha256Hex("")).startsWith("e3b0c442"));
+ * assert((await sha256Hex("")).startsWith("e3b0c442"));
  * ```
  */
 export async function sha256Hex(data: Uint8Array | string): Promise<string> {
@@ -107,12 +109,13 @@ function canonicalQuery(url: URL): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { signRequest } from "./_sigv4.ts";
  * const headers = await signRequest({
  *   method: "PUT", url: "http://127.0.0.1:9000/bucket/report.json", body: "{}",
  *   region: "us-east-1", credentials: { accessKeyId: "AKID", secretAccessKey: "secret" },
  * });
- * console.assert(headers.authorization.startsWith("AWS4-HMAC-SHA256 Credential=AKID/"));
+ * assert(headers.authorization.startsWith("AWS4-HMAC-SHA256 Credential=AKID/"));
  * ```
  */
 export async function signRequest(request: SignRequest): Promise<Record<string, string>> {
@@ -167,9 +170,10 @@ export async function signRequest(request: SignRequest): Promise<Record<string, 
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { credentialsFromEnv } from "./_sigv4.ts";
- * console.assert(credentialsFromEnv({}) === undefined);
- * console.assert(credentialsFromEnv({ AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" })?.accessKeyId === "a");
+ * assertEquals(credentialsFromEnv({}), undefined);
+ * assertEquals(credentialsFromEnv({ AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" })?.accessKeyId, "a");
  * ```
  */
 export function credentialsFromEnv(

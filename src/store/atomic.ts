@@ -13,10 +13,11 @@ import { StoreError } from "../model/errors.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { writeFileAtomic } from "./atomic.ts";
  * const dir = Deno.makeTempDirSync();
  * await writeFileAtomic(`${dir}/a.json`, "{}");
- * console.assert(Deno.readTextFileSync(`${dir}/a.json`) === "{}");
+ * assertEquals(Deno.readTextFileSync(`${dir}/a.json`), "{}");
  * ```
  */
 export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {

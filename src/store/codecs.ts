@@ -38,10 +38,11 @@ const EMPTY_FRAME = [0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x00, 0x01, 0x00, 0x00];
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { zstdCompress } from "./codecs.ts";
  * const noise = crypto.getRandomValues(new Uint8Array(65536));
  * const frame = zstdCompress(noise, 1);
- * console.assert(frame[frame.length - 4] !== 0xfd);
+ * assert(frame[frame.length - 4] !== 0xfd);
  * ```
  */
 export function zstdCompress(bytes: Uint8Array, level: number): Uint8Array {

@@ -181,9 +181,10 @@ class NodeDecoder implements Decoder {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createDecoder } from "./decoders.ts";
  * const dst = new Uint8Array(3);
- * console.assert(createDecoder("node").decode("none", new Uint8Array([1, 2, 3]), dst) === 3);
+ * assertEquals(createDecoder("node").decode("none", new Uint8Array([1, 2, 3]), dst), 3);
  * ```
  */
 export function createDecoder(kind: "native" | "node"): Decoder {
@@ -198,11 +199,13 @@ let chosen: Decoder | undefined;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decoder } from "./decoders.ts";
  * import { zstdCompress } from "./codecs.ts";
  * const dst = new Uint8Array(4);
  * const n = decoder().decode("zstd", zstdCompress(new Uint8Array([1, 2, 3, 4]), 1), dst);
- * console.assert(n === 4 && dst[3] === 4);
+ * assertEquals(n, 4);
+ * assertEquals(dst[3], 4);
  * ```
  */
 export function decoder(): Decoder {

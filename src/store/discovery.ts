@@ -35,9 +35,10 @@ async function readJson(store: Store, key: string): Promise<Record<string, unkno
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { globToRegExp } from "./discovery.ts";
- * console.assert(globToRegExp("a/**").test("a/b/c"));
- * console.assert(!globToRegExp("a/*").test("a/b/c"));
+ * assert(globToRegExp("a/**").test("a/b/c"));
+ * assert(!globToRegExp("a/*").test("a/b/c"));
  * ```
  */
 export function globToRegExp(glob: string): RegExp {
@@ -111,10 +112,11 @@ export function multiscaleLevels(attrs: Record<string, unknown>): Map<string, Mu
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { discoverArrays } from "./discovery.ts";
  * import { FileStore } from "./store.ts";
  * const found = await discoverArrays(new FileStore(Deno.makeTempDirSync()), []);
- * console.assert(found.length === 0);
+ * assertEquals(found.length, 0);
  * ```
  */
 export async function discoverArrays(

@@ -13,15 +13,21 @@ import type { Compression } from "./decoders.ts";
 
 /** How to find and decode an array's chunks without zarrita. */
 export interface RawLayout {
+  /** Element type. */
   dtype: Exclude<NumericDtype, "float16" | "bool">;
+  /** Extent of each axis. */
   shape: number[];
+  /** Chunk extent of each axis. */
   chunks: number[];
+  /** How chunk bytes are compressed. */
   compression: Compression;
   /** Value of never-written chunks. */
   fill: number | bigint;
   /** Chunk keys: `keyPrefix` + coordinates joined by `separator`; `scalarKey` for a 0-d array. */
   keyPrefix: string;
+  /** Separator of chunk coordinates in keys. */
   separator: "/" | ".";
+  /** Key of the only chunk of a 0-d array. */
   scalarKey: string;
 }
 
@@ -30,9 +36,10 @@ export interface RawLayout {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { chunkKey } from "./raw_array.ts";
  * const layout = { keyPrefix: "c/", separator: "/" as const, scalarKey: "c" };
- * console.assert(chunkKey(layout, [0, 3]) === "c/0/3");
+ * assertEquals(chunkKey(layout, [0, 3]), "c/0/3");
  * ```
  */
 export function chunkKey(
@@ -90,12 +97,14 @@ export type RawLayoutResult = { layout: RawLayout } | { generic: string };
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { rawLayout } from "./raw_array.ts";
  * const r = rawLayout({
  *   zarr_format: 2, shape: [10], chunks: [4], dtype: "<i2", order: "C", filters: null,
  *   compressor: { id: "zstd", level: 1 }, fill_value: 0, dimension_separator: "/",
  * });
- * console.assert("layout" in r && r.layout.compression === "zstd");
+ * assert("layout" in r);
+ * assertEquals(r.layout.compression, "zstd");
  * ```
  */
 export function rawLayout(meta: Record<string, unknown>): RawLayoutResult {

@@ -34,7 +34,9 @@ export interface S3Options {
 
 /** Child names under a prefix, as {@linkcode Store.list} returns them. */
 export interface Listing {
+  /** Names of the objects directly under the prefix. */
   files: string[];
+  /** Names of the common prefixes ("folders") directly under it. */
   folders: string[];
 }
 
@@ -59,9 +61,11 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseS3Url } from "./s3.ts";
  * const { bucket, prefix } = parseS3Url("s3://janelia-cosem-datasets/jrc_hela-2/jrc_hela-2.zarr/");
- * console.assert(bucket === "janelia-cosem-datasets" && prefix === "jrc_hela-2/jrc_hela-2.zarr");
+ * assertEquals(bucket, "janelia-cosem-datasets");
+ * assertEquals(prefix, "jrc_hela-2/jrc_hela-2.zarr");
  * ```
  */
 export function parseS3Url(source: string): { bucket: string; prefix: string } {
@@ -88,10 +92,11 @@ export function parseS3Url(source: string): { bucket: string; prefix: string } {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { s3BucketUrl } from "./s3.ts";
- * console.assert(s3BucketUrl("data", { region: "eu-west-2" }) === "https://data.s3.eu-west-2.amazonaws.com");
- * console.assert(s3BucketUrl("a.b", {}) === "https://s3.us-east-1.amazonaws.com/a.b");
- * console.assert(s3BucketUrl("data", { endpoint: "http://127.0.0.1:9000/" }) === "http://127.0.0.1:9000/data");
+ * assertEquals(s3BucketUrl("data", { region: "eu-west-2" }), "https://data.s3.eu-west-2.amazonaws.com");
+ * assertEquals(s3BucketUrl("a.b", {}), "https://s3.us-east-1.amazonaws.com/a.b");
+ * assertEquals(s3BucketUrl("data", { endpoint: "http://127.0.0.1:9000/" }), "http://127.0.0.1:9000/data");
  * ```
  */
 export function s3BucketUrl(
@@ -182,6 +187,7 @@ function elements(xml: string, tag: string): string[] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseListObjectsV2 } from "./s3.ts";
  * const page = parseListObjectsV2(
  *   "<ListBucketResult><Prefix>z/</Prefix><IsTruncated>true</IsTruncated>" +
@@ -189,8 +195,9 @@ function elements(xml: string, tag: string): string[] {
  *     "<CommonPrefixes><Prefix>z/a&amp;b/</Prefix></CommonPrefixes>" +
  *     "<NextContinuationToken>t1</NextContinuationToken></ListBucketResult>",
  * );
- * console.assert(page?.keys[0] === "z/.zgroup" && page.prefixes[0] === "z/a&b/");
- * console.assert(page?.nextToken === "t1");
+ * assertEquals(page?.keys[0], "z/.zgroup");
+ * assertEquals(page.prefixes[0], "z/a&b/");
+ * assertEquals(page?.nextToken, "t1");
  * ```
  */
 export function parseListObjectsV2(xml: string): ListPage | undefined {
@@ -230,13 +237,15 @@ function errorCode(body: string): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { S3Store } from "./s3.ts";
  * const store = new S3Store("janelia-cosem-datasets", "jrc_hela-2/jrc_hela-2.zarr");
- * console.assert(
- *   store.location === "https://janelia-cosem-datasets.s3.us-east-1.amazonaws.com/jrc_hela-2/jrc_hela-2.zarr",
+ * assertEquals(
+ *   store.location,
+ *   "https://janelia-cosem-datasets.s3.us-east-1.amazonaws.com/jrc_hela-2/jrc_hela-2.zarr",
  * );
- * console.assert(store.source === "s3://janelia-cosem-datasets/jrc_hela-2/jrc_hela-2.zarr");
- * console.assert(typeof store.list === "function");
+ * assertEquals(store.source, "s3://janelia-cosem-datasets/jrc_hela-2/jrc_hela-2.zarr");
+ * assertEquals(typeof store.list, "function");
  * ```
  */
 export class S3Store implements Store {
@@ -262,6 +271,7 @@ export class S3Store implements Store {
   readonly #maxPages: number;
   readonly #onWarning: (message: string) => void;
 
+  /** A store over `prefix` in `bucket`. */
   constructor(bucket: string, prefix = "", options: S3Options = {}) {
     this.bucket = bucket;
     this.prefix = prefix.replace(/^\/+|\/+$/g, "");
@@ -410,9 +420,10 @@ export class S3Store implements Store {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { openS3Store } from "./s3.ts";
  * const store = openS3Store("s3://lamella-test/sample.zarr", { endpoint: "http://127.0.0.1:9000" });
- * console.assert(store.location === "http://127.0.0.1:9000/lamella-test/sample.zarr");
+ * assertEquals(store.location, "http://127.0.0.1:9000/lamella-test/sample.zarr");
  * ```
  */
 export function openS3Store(source: string, options: S3Options = {}): S3Store {

@@ -29,13 +29,15 @@ function absentOrThrow(path: string, e: unknown): undefined {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { FileStore } from "./store.ts";
  * const store = new FileStore(Deno.makeTempDirSync());
- * console.assert((await store.get("/.zgroup")) === undefined);
+ * assertEquals((await store.get("/.zgroup")), undefined);
  * ```
  */
 export class FileStore implements Store {
   readonly location: string;
+  /** A store over the directory `root`. */
   constructor(root: string) {
     this.location = root.replace(/\/+$/, "") || "/";
   }
@@ -149,14 +151,16 @@ export type { RetryPolicy } from "./_http_retry.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { HttpStore } from "./store.ts";
  * const store = new HttpStore("https://example.org/data.zarr/");
- * console.assert(store.location === "https://example.org/data.zarr");
+ * assertEquals(store.location, "https://example.org/data.zarr");
  * ```
  */
 export class HttpStore implements Store {
   readonly location: string;
   readonly #retry: RetryPolicy;
+  /** A store over the base `url`, retrying failed requests by `retry`. */
   constructor(url: string, retry: Partial<RetryPolicy> = {}) {
     this.location = url.replace(/\/+$/, "");
     this.#retry = { ...DEFAULT_RETRY, ...retry };
@@ -188,9 +192,10 @@ export class HttpStore implements Store {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { openStore } from "./store.ts";
  * const s = await openStore("s3://janelia-cosem-datasets/jrc_hela-2/jrc_hela-2.zarr");
- * console.assert(s.location.startsWith("https://janelia-cosem-datasets.s3"));
+ * assert(s.location.startsWith("https://janelia-cosem-datasets.s3"));
  * ```
  */
 export async function openStore(

@@ -62,8 +62,9 @@ import { writeFileAtomic } from "../../src/store/atomic.ts";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { SAMPLE_VERSION } from "./sample.ts";
- * console.assert(Number.isInteger(SAMPLE_VERSION));
+ * assert(Number.isInteger(SAMPLE_VERSION));
  * ```
  */
 export const SAMPLE_VERSION = 2;
@@ -73,8 +74,9 @@ export const SAMPLE_VERSION = 2;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SAMPLE_STORE } from "./sample.ts";
- * console.assert(`data/${SAMPLE_STORE}` === "data/sample.zarr");
+ * assertEquals(`data/${SAMPLE_STORE}`, "data/sample.zarr");
  * ```
  */
 export const SAMPLE_STORE = "sample.zarr";
@@ -84,8 +86,9 @@ export const SAMPLE_STORE = "sample.zarr";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SAMPLE_MARKER, SAMPLE_STORE } from "./sample.ts";
- * console.assert(`data/${SAMPLE_STORE}/${SAMPLE_MARKER}` === "data/sample.zarr/.lamella-sample.json");
+ * assertEquals(`data/${SAMPLE_STORE}/${SAMPLE_MARKER}`, "data/sample.zarr/.lamella-sample.json");
  * ```
  */
 export const SAMPLE_MARKER = ".lamella-sample.json";
@@ -149,9 +152,10 @@ export interface SampleOptions {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { sampleIsComplete } from "./sample.ts";
  * const dir = await Deno.makeTempDir();
- * console.assert(!(await sampleIsComplete(dir)));
+ * assert(!(await sampleIsComplete(dir)));
  * ```
  */
 export async function sampleIsComplete(
@@ -177,10 +181,11 @@ export async function sampleIsComplete(
  * ```
  * @example A small sample for tests
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { generateSample } from "./sample.ts";
  * const dir = await Deno.makeTempDir();
  * const manifest = await generateSample(dir, { scale: 0.125 });
- * console.assert(manifest.arrays[0].shape[0] === 32);
+ * assertEquals(manifest.arrays[0].shape[0], 32);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

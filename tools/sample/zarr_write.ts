@@ -110,14 +110,16 @@ export interface WriteStats {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createArrayV3 } from "./zarr_write.ts";
  * const dir = await Deno.makeTempDir();
  * const w = await createArrayV3(`${dir}/v`, {
  *   shape: [4, 6], chunks: [4, 4], dataType: "uint16", compressor: null,
  * });
- * console.assert(w.grid.join() === "1,2" && w.regionShape([0, 1]).join() === "4,2");
+ * assertEquals(w.grid.join(), "1,2");
+ * assertEquals(w.regionShape([0, 1]).join(), "4,2");
  * await w.writeChunk([0, 1], new Uint16Array(8).fill(3));
- * console.assert((await w.readChunk([0, 1]))[1] === 3); // padded to [4, 4]: [3, 3, 0, 0, ...]
+ * assertEquals((await w.readChunk([0, 1]))[1], 3); // padded to [4, 4]: [3, 3, 0, 0, ...]
  * ```
  */
 export interface ArrayWriter<T extends NumericTypedArray = NumericTypedArray> {
@@ -199,10 +201,11 @@ export interface ArrayV3Options<D extends DataType> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { writeGroupV2 } from "./zarr_write.ts";
  * const dir = await Deno.makeTempDir();
  * await writeGroupV2(`${dir}/data.zarr`, { note: "root" });
- * console.assert(JSON.parse(await Deno.readTextFile(`${dir}/data.zarr/.zgroup`)).zarr_format === 2);
+ * assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/data.zarr/.zgroup`)).zarr_format, 2);
  * ```
  */
 export async function writeGroupV2(dir: string, attrs?: Record<string, unknown>): Promise<void> {
@@ -217,11 +220,13 @@ export async function writeGroupV2(dir: string, attrs?: Record<string, unknown>)
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { writeGroupV3 } from "./zarr_write.ts";
  * const dir = await Deno.makeTempDir();
  * await writeGroupV3(`${dir}/v3.zarr`, { note: "root" });
  * const meta = JSON.parse(await Deno.readTextFile(`${dir}/v3.zarr/zarr.json`));
- * console.assert(meta.node_type === "group" && meta.attributes.note === "root");
+ * assertEquals(meta.node_type, "group");
+ * assertEquals(meta.attributes.note, "root");
  * ```
  */
 export async function writeGroupV3(dir: string, attrs?: Record<string, unknown>): Promise<void> {
@@ -239,6 +244,7 @@ export async function writeGroupV3(dir: string, attrs?: Record<string, unknown>)
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createArrayV2 } from "./zarr_write.ts";
  * const dir = await Deno.makeTempDir();
  * const w = await createArrayV2(`${dir}/a`, {
@@ -248,7 +254,8 @@ export async function writeGroupV3(dir: string, attrs?: Record<string, unknown>)
  * await w.writeChunk([0, 0], new Int16Array([1, 2, 3, 4, 5, 6, 7, 8]));
  * // the edge chunk holds one row; it is padded to two rows on disk
  * await w.writeChunk([1, 0], new Int16Array([9, 10, 11, 12]));
- * console.assert(w.stats.chunksWritten === 2 && w.chunkKey([1, 0]) === "1/0");
+ * assertEquals(w.stats.chunksWritten, 2);
+ * assertEquals(w.chunkKey([1, 0]), "1/0");
  * ```
  */
 export async function createArrayV2<D extends V2Dtype>(
@@ -292,6 +299,7 @@ export async function createArrayV2<D extends V2Dtype>(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createArrayV3 } from "./zarr_write.ts";
  * const dir = await Deno.makeTempDir();
  * const w = await createArrayV3(`${dir}/spectrum`, {
@@ -299,7 +307,7 @@ export async function createArrayV2<D extends V2Dtype>(
  *   compressor: { id: "zstd", level: 3 }, fillValue: NaN,
  * });
  * await w.writeChunk([1], new Float64Array([42])); // padded with NaN on disk
- * console.assert(w.chunkKey([1]) === "c/1");
+ * assertEquals(w.chunkKey([1]), "c/1");
  * ```
  */
 export async function createArrayV3<D extends DataType>(
@@ -364,6 +372,7 @@ export type ChunkGenerator<T extends NumericTypedArray> = (
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createArrayV2, writeArray } from "./zarr_write.ts";
  * const dir = await Deno.makeTempDir();
  * const w = await createArrayV2(`${dir}/ramp`, {
@@ -374,7 +383,8 @@ export type ChunkGenerator<T extends NumericTypedArray> = (
  *   if (coords[0] === 0) data.fill(7); // row 1 of the grid stays all-zero: not stored
  *   return data;
  * });
- * console.assert(stats.chunksWritten === 2 && stats.chunksSkipped === 2);
+ * assertEquals(stats.chunksWritten, 2);
+ * assertEquals(stats.chunksSkipped, 2);
  * ```
  */
 export async function writeArray<T extends NumericTypedArray>(
@@ -393,9 +403,10 @@ export async function writeArray<T extends NumericTypedArray>(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { chunkCoords } from "./zarr_write.ts";
  * const all = [...chunkCoords([2, 2])];
- * console.assert(JSON.stringify(all) === "[[0,0],[0,1],[1,0],[1,1]]");
+ * assertEquals(JSON.stringify(all), "[[0,0],[0,1],[1,0],[1,1]]");
  * ```
  */
 export function* chunkCoords(grid: readonly number[]): Generator<number[]> {

@@ -17,8 +17,9 @@ export const ESCAPES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { escapeHtml } from "./_text.ts";
- * console.assert(escapeHtml(`a<b & "c"`) === "a&lt;b &amp; &quot;c&quot;");
+ * assertEquals(escapeHtml(`a<b & "c"`), "a&lt;b &amp; &quot;c&quot;");
  * ```
  */
 export function escapeHtml(text: unknown): string {

@@ -20,6 +20,7 @@ export { escapeHtml } from "./_text.ts";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { renderReportHtml } from "./mod.ts";
  * const html = renderReportHtml({
  *   version: "0.1.0", startedAt: "2026-01-01T00:00:00.000Z", seconds: 1, source: "a<b>.zarr",
@@ -29,7 +30,8 @@ export { escapeHtml } from "./_text.ts";
  *   },
  *   arrays: [],
  * });
- * console.assert(html.startsWith("<!doctype html>") && html.includes("a&lt;b&gt;.zarr"));
+ * assert(html.startsWith("<!doctype html>"));
+ * assert(html.includes("a&lt;b&gt;.zarr"));
  * ```
  */
 export function renderReportHtml(report: Report): string {
