@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createArrayV2, writeArray, writeGroupV2 } from "../tools/sample/zarr_write.ts";
+import { assertValidReport } from "./_schema.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -94,6 +95,7 @@ Deno.test("a corrupt chunk and an unknown codec fail their arrays only, naming t
     const run = await process(cwd, ["--source", store, "--out", "out", "--stages", "stats"]);
     assert.equal(run.code, 2, run.err);
     const report = JSON.parse(await Deno.readTextFile(`${cwd}/out/report.json`));
+    assertValidReport(report);
     const by = Object.fromEntries(report.arrays.map((a: { path: string }) => [a.path, a]));
     assert.equal(by.good.error, undefined);
     assert.equal(by.good.stats.sum, 5050);
@@ -140,6 +142,7 @@ Deno.test("--resume keeps the arrays an earlier run finished and redoes the fail
     assert.equal(again.code, 2);
     assert.match(again.err, /good: complete in an earlier run; kept/);
     const report = JSON.parse(await Deno.readTextFile(`${cwd}/out/report.json`));
+    assertValidReport(report);
     const good = report.arrays.find((a: { path: string }) => a.path === "good");
     assert.equal(good.seconds, 123.5);
     assert.match(

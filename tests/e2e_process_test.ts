@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { allValues, assertClose, numpyQuantile, plainStats } from "./_independent.ts";
+import { assertValidReport } from "./_schema.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -31,6 +32,7 @@ Deno.test("process with no arguments generates the sample and reports correct st
     assert.match(run.stderr, /generating the sample/);
     assert.match(run.stdout, /recon-2\/em\/fibsem-int16\/s0/);
     const report = JSON.parse(await Deno.readTextFile(`${cwd}/out/report.json`));
+    assertValidReport(report);
     for (const key of ["version", "startedAt", "seconds", "source", "environment", "arrays"]) {
       assert.ok(key in report, `report lacks ${key}`);
     }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { generateSample } from "../tools/sample/sample.ts";
 import { assertSameReport } from "./_compare_reports.ts";
+import { assertValidReport } from "./_schema.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -56,6 +57,8 @@ Deno.test("process --shard 0/2 and 1/2, then merge, give the report of one proce
     assert.match(merge.stdout, /recon-2\/em\/fibsem-int16\/s0/);
     const want = JSON.parse(await Deno.readTextFile(`${cwd}/single/report.json`));
     const got = JSON.parse(await Deno.readTextFile(`${cwd}/merged/report.json`));
+    assertValidReport(want, "single run");
+    assertValidReport(got, "merged report");
     assertSameReport(withoutReasons(want), withoutReasons(got), "CLI, 2 shards");
 
     const missing = await run("merge.ts", cwd, ["--out", "merged2", "s1"]);

@@ -11,6 +11,7 @@ import { mergeShards, readShardFiles, runShard, writeShardFile } from "../src/di
 import { importStageModules } from "../src/stages/mod.ts";
 import { createArrayV2, writeArray } from "../tools/sample/zarr_write.ts";
 import { rng } from "./_random.ts";
+import { assertValidReport } from "./_schema.ts";
 
 const MODULE = new URL("./fixtures/stages/max_abs.ts", import.meta.url).href;
 const SHAPE = [64, 128, 128];
@@ -65,6 +66,7 @@ Deno.test("a user-written stage gives the direct answer on workers, the main thr
     assert.equal(pooled.arrays[0].error, undefined, String(pooled.arrays[0].error));
     assert.equal(pooled.arrays[0].workers, 2, "the chunk pass ran on two workers");
     assert.deepEqual(pooled.arrays[0].maxAbs, expected);
+    assertValidReport(pooled);
     assert.deepEqual(single.arrays[0].maxAbs, expected);
 
     for (let i = 0; i < 3; i++) {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { runPipeline } from "../src/run/pipeline.ts";
 import { generateSample } from "../tools/sample/sample.ts";
 import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
+import { assertValidReport } from "./_schema.ts";
 
 Deno.test("two workers and the main thread report the same statistics, histograms and labels", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lamella-workers-" });
@@ -27,6 +28,8 @@ Deno.test("two workers and the main thread report the same statistics, histogram
         ...(workers === false ? { workers: false as const } : {}),
       });
     const [pooled, single] = [await run(2), await run(false)];
+    assertValidReport(pooled, "pooled run");
+    assertValidReport(single, "single-thread run");
     assert.ok(pooled.arrays.some((a) => a.workers === 2), "some array used two workers");
     assert.ok(single.arrays.every((a) => a.workers === 1 || a.workers === undefined));
     for (let i = 0; i < single.arrays.length; i++) {
