@@ -28,7 +28,7 @@ import {
 import { heightsForSnr, scorePeaks, synthSpectrum } from "./peaks_synth.ts";
 import { venvPython } from "./peers.ts";
 
-const EXAMPLE_MS = new URL("../../shared/data/exampleMS.csv", import.meta.url);
+const EXAMPLE_MS = new URL("../tests/data/exampleMS/exampleMS.csv", import.meta.url);
 const SCIPY_SCRIPT = new URL("./peers/peaks_scipy.py", import.meta.url);
 /** Samples within which lamella's `preset: scipy` peak and scipy's count as the same peak. */
 const AGREEMENT_TOLERANCE = 2;
@@ -283,7 +283,7 @@ const SCALE_CASES: [string, number[]][] = [
 /**
  * Runs the benchmark and returns one record per case: kernel, reference and (when the
  * venv has scipy) scipy `find_peaks_cwt` timings on exampleMS (skipped, with a message
- * on stderr, if ../shared/data is absent), lamella's `preset: scipy` against scipy's
+ * on stderr, if tests/data/exampleMS is absent), lamella's `preset: scipy` against scipy's
  * peaks, kernel timings at each synthetic length, and the synthetic F1 at SNR 5 and 10
  * of the kernel and of scipy on the same spectra.
  *

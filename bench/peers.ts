@@ -290,7 +290,7 @@ export interface LamellaOptions {
    * (e.g. `"quantiles: [0.5]"`); they replace `stats` and `histogram`.
    */
   stages?: string[];
-  /** A command that runs lamella, e.g. `["/work/shared/tools/in-cgroup", "512", "--"]`. */
+  /** A command that runs lamella, e.g. `["tools/in-cgroup", "512", "--"]`. */
   wrap?: string[];
 }
 

@@ -356,7 +356,7 @@ export interface CgroupRecord {
 /** Where the cgroup tool lives; `LAMELLA_IN_CGROUP` overrides it. */
 export function inCgroupTool(): string {
   return Deno.env.get("LAMELLA_IN_CGROUP") ??
-    new URL("../../shared/tools/in-cgroup", import.meta.url).pathname;
+    new URL("../tools/in-cgroup", import.meta.url).pathname;
 }
 
 function cgroupLine(stderr: string): Record<string, string> {

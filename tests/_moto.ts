@@ -1,13 +1,15 @@
 /**
- * moto's S3 server (installed by tests/s3_setup.sh into data/s3test/venv) on
+ * moto's S3 server (installed by tests/s3_setup.sh into the test cache) on
  * 127.0.0.1 for tests: open (moto's default, no signatures checked) or with
  * request signing checked, where moto's IAM gets one user allowed `s3:*` and
  * every S3 request must carry a valid SigV4 signature of that user's key
  * (moto answers 403 SignatureDoesNotMatch otherwise).
  */
 
+import { cacheDir } from "./_prereq.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
-const PYTHON = `${ROOT}data/s3test/venv/bin/python`;
+const PYTHON = `${cacheDir("s3test")}/venv/bin/python`;
 const text = new TextDecoder();
 
 /** Starts moto on 127.0.0.1 with a free port, prints the port, stops when stdin closes. */

@@ -18,6 +18,7 @@ import { signRequest, uriEncodePath } from "../src/store/_sigv4.ts";
 import type { EnvironmentProbe } from "../src/plan/budget.ts";
 import { loadSchedules, runJob, runScheduledJob } from "../tasks/cron.ts";
 import { motoUnavailable, startSigningMoto } from "./_moto.ts";
+import { testWith } from "./_prereq.ts";
 
 const PROBE: EnvironmentProbe = {
   cgroup: null,
@@ -271,11 +272,9 @@ Deno.test("without AWS credentials an https:// destination gets plain PUTs; a re
 });
 
 const unavailable = await motoUnavailable();
-if (unavailable) console.log(`cron_report_sink_test: moto test ignored: ${unavailable}`);
 
-Deno.test({
+testWith({
   name: "a job's report goes to s3://bucket/prefix on moto, SigV4-signed, and reads back equal",
-  ignore: unavailable !== null,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "lamella-cron-s3-" });
     const kv = await Deno.openKv(":memory:");
@@ -339,4 +338,4 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+}, unavailable);

@@ -15,8 +15,8 @@ import {
   SCIPY_PRESET,
 } from "../kernels/peak_reference.ts";
 import { seededRandom, synthSpectrum } from "../bench/peaks_synth.ts";
+import { exampleMS } from "./_example_ms.ts";
 
-const EXAMPLE_MS = new URL("../../shared/data/exampleMS.csv", import.meta.url);
 const NO_EDGE: PeakParams = { ...DEFAULT_PEAK_PARAMS, excludeBoundariesSize: 0 };
 /** Relative tolerance of SNR/height/FWHM: the kernel's FFT rows differ by ~1e-13. */
 const REL_TOL = 1e-6;
@@ -177,21 +177,12 @@ Deno.test("bad parameters and signals throw specific errors", () => {
   );
 });
 
-let exampleMs: Float64Array | undefined;
-try {
-  exampleMs = new Float64Array(Deno.readTextFileSync(EXAMPLE_MS).trim().split("\n").map(Number));
-} catch {
-  exampleMs = undefined;
-}
-if (!exampleMs) {
-  console.log("skipping exampleMS kernel tests: ../shared/data/exampleMS.csv is absent");
-}
+const exampleMs = await exampleMS();
 
 Deno.test({
   name: "exampleMS: the kernel finds the reference's peaks with both scale lists",
-  ignore: exampleMs === undefined,
   fn() {
-    const x = exampleMs!;
+    const x = exampleMs;
     const peaks = assertSamePeaks(x, DEFAULT_PEAK_PARAMS, "exampleMS defaults");
     assert.equal(peaks.length, 42);
     assertSamePeaks(x, { ...DEFAULT_PEAK_PARAMS, scales: integerScales(1, 64) }, "exampleMS 1..64");

@@ -7,8 +7,7 @@ import {
   SCIPY_PRESET,
 } from "../kernels/peak_reference.ts";
 import { decodePeakParams, encodePeakParams } from "../kernels/peak_params.ts";
-
-const EXAMPLE_MS = new URL("../../shared/data/exampleMS.csv", import.meta.url);
+import { exampleMS } from "./_example_ms.ts";
 
 function gaussian(n: number, center: number, sigma: number, height: number): Float64Array {
   const x = new Float64Array(n);
@@ -231,15 +230,7 @@ Deno.test("parameters survive the flat encoding", () => {
   assert.throws(() => decodePeakParams(new Float64Array(5)), RangeError);
 });
 
-let exampleMs: Float64Array | undefined;
-try {
-  const text = Deno.readTextFileSync(EXAMPLE_MS);
-  exampleMs = new Float64Array(text.trim().split("\n").map(Number));
-} catch {
-  exampleMs = undefined;
-}
-const skipReason = exampleMs ? "" : "../shared/data/exampleMS.csv is absent";
-if (skipReason) console.log(`skipping exampleMS tests: ${skipReason}`);
+const exampleMs = await exampleMS();
 
 // 0-based indices found with the MassSpecWavelet defaults; the Rust kernel test pins the same list.
 const EXAMPLE_MS_PEAKS = [
@@ -289,9 +280,8 @@ const EXAMPLE_MS_PEAKS = [
 
 Deno.test({
   name: "exampleMS with MassSpecWavelet defaults gives 42 plausible peaks",
-  ignore: exampleMs === undefined,
   fn() {
-    const x = exampleMs!;
+    const x = exampleMs;
     assert.equal(x.length, 37656);
     const peaks = detectPeaksReference(x, DEFAULT_PEAK_PARAMS);
     assert.deepEqual(peaks.map((p) => p.index), EXAMPLE_MS_PEAKS);

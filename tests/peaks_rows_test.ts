@@ -12,8 +12,7 @@ import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import type { StageSpec } from "../src/stages/stage.ts";
 import { createArrayV3, writeArray, writeGroupV3 } from "../tools/sample/zarr_write.ts";
 import { rng } from "./_random.ts";
-
-const EXAMPLE_MS = new URL("../../shared/data/exampleMS.csv", import.meta.url);
+import { exampleMS } from "./_example_ms.ts";
 
 function gaussian(x: Float64Array, center: number, sigma: number, height: number) {
   for (let i = 0; i < x.length; i++) x[i] += height * Math.exp(-0.5 * ((i - center) / sigma) ** 2);
@@ -241,20 +240,13 @@ Deno.test("known answers through the pipeline: single peak, pair, edges, flat, a
   });
 });
 
-const exampleMs = await Deno.readTextFile(EXAMPLE_MS).then(
-  (text) => Float64Array.from(text.trim().split(/\s+/).map(Number)),
-  () => undefined,
-);
-if (exampleMs === undefined) {
-  console.log(`peaks_rows_test: skipping exampleMS, ${EXAMPLE_MS.pathname} is absent`);
-}
+const exampleMs = await exampleMS();
 
 Deno.test({
   name: "exampleMS through the pipeline: in memory and in windows, the reference's 42 peaks",
-  ignore: exampleMs === undefined,
   async fn() {
     await withStore(async (root) => {
-      const x = exampleMs!;
+      const x = exampleMs;
       await writeV3(root, "exampleMS", "float64", [x.length], [5000], x);
       const reference = detectPeaksReference(x, DEFAULT_PEAK_PARAMS);
       assert.equal(reference.length, 42);

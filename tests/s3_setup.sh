@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the S3-compatible server the S3 tests run against: moto's server
 # mode (PyPI `moto[s3]` plus Flask), pinned with every dependency, into a venv
-# at data/s3test/venv (git-ignored). Idempotent: exits at once when the venv
+# in the test cache (outside the checkout; LAMELLA_TEST_CACHE overrides it). Idempotent: exits at once when the venv
 # already holds these versions. Needs python3 (3.9+) with venv and PyPI.
 #
 #   bash tests/s3_setup.sh            # install if missing
@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=data/s3test/venv
+CACHE=${LAMELLA_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lamella-tests}
+VENV=$CACHE/s3test/venv
 MOTO_VERSION=5.2.5
 PYTHON=${PYTHON:-python3}
 

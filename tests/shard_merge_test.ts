@@ -21,6 +21,8 @@ import {
 import { parseShardSpec, shardRange } from "../src/plan/shard_range.ts";
 import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { assertSameReport } from "./_compare_reports.ts";
+import { testWith } from "./_prereq.ts";
+import { zarrFixtures } from "./_zarr_fixtures.ts";
 
 const PROBE: EnvironmentProbe = {
   cgroup: null,
@@ -144,20 +146,14 @@ Deno.test("shards that use chunk workers merge to the same report", async () => 
   assertSameReport(single, merged, "2 shards with workers");
 });
 
-const FIXTURES = new URL("../../shared/data/zarr-fixtures/", import.meta.url).pathname;
-let fixtures = false;
-try {
-  fixtures = Deno.statSync(FIXTURES).isDirectory;
-} catch {
-  console.log(`skipping fixture shard tests: ${FIXTURES} is absent`);
-}
+const fixtures = await zarrFixtures();
 
 for (const version of ["v2", "v3"]) {
-  Deno.test({
-    name: `zarr-python ${version} fixtures: 1, 2, 3 and 7 shards merged equal a single run`,
-    ignore: !fixtures,
+  testWith({
+    name: `zarr-python ${version} stores: 1, 2, 3 and 7 shards merged equal a single run`,
     fn: async () => {
-      const req = request(`${FIXTURES}${version}/data.zarr`, [
+      if (typeof fixtures === "string") throw new Error(fixtures);
+      const req = request(`${fixtures.dir}/${version}/data.zarr`, [
         { name: "stats", options: {} },
         { name: "histogram", options: { bins: 64 } },
         { name: "quantiles", options: [0.1, 0.5, 0.9] },
@@ -171,7 +167,7 @@ for (const version of ["v2", "v3"]) {
         assertSameReport(single, await shardedRun(req, count), `${version}, ${count} shards`);
       }
     },
-  });
+  }, typeof fixtures === "string" ? fixtures : null);
 }
 
 /** Shard files of a small run, kept in memory. */
