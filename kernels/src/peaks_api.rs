@@ -792,18 +792,18 @@ mod tests {
         assert_eq!(idx, vec![1000.0, 2000.0]);
     }
 
-    fn example_ms() -> Option<Vec<f64>> {
+    /// MassSpecWavelet's exampleMS spectrum, vendored in tests/data/exampleMS (LGPL >= 2).
+    fn example_ms() -> Vec<f64> {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/exampleMS.csv"
+            "/../tests/data/exampleMS/exampleMS.csv"
         );
-        let text = std::fs::read_to_string(path).ok()?;
-        Some(
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| l.trim().parse().unwrap())
-                .collect(),
-        )
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{}: {} (vendored test data)", path, e));
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.trim().parse().unwrap())
+            .collect()
     }
 
     /// Indices (0-based) the TypeScript reference finds on exampleMS with the defaults.
@@ -815,50 +815,10 @@ mod tests {
 
     #[test]
     fn example_ms_matches_the_typescript_reference() {
-        let x = match example_ms() {
-            Some(x) => x,
-            None => {
-                eprintln!("skipped: ../shared/data/exampleMS.csv is absent");
-                return;
-            }
-        };
+        let x = example_ms();
+        assert_eq!(x.len(), 37656);
         let peaks = run(&x, &default_flat(&msw_scales()));
         let idx: Vec<usize> = peaks.iter().map(|p| p[0] as usize).collect();
         assert_eq!(idx, EXAMPLE_MS_REFERENCE.to_vec());
-    }
-
-    #[test]
-    #[ignore]
-    fn bench_example_ms() {
-        let x = match example_ms() {
-            Some(x) => x,
-            None => return,
-        };
-        let integer: Vec<f64> = (1..=64).map(|s| s as f64).collect();
-        for (name, scales) in [
-            ("MassSpecWavelet default scales (25)", msw_scales()),
-            ("scales 1..64", integer),
-        ]
-        .iter()
-        {
-            let flat = default_flat(scales);
-            let params = PeakParams::from_flat(&flat).unwrap();
-            let mut scratch = vec![0.0; scratch_len(x.len(), &params)];
-            let mut out = vec![0.0; 6 * 4096];
-            let mut found = 0;
-            let reps = 20;
-            let t = std::time::Instant::now();
-            for _ in 0..reps {
-                found = detect_peaks(&x, &params, &mut scratch, &mut out).unwrap();
-            }
-            let ms = t.elapsed().as_secs_f64() * 1000.0 / reps as f64;
-            eprintln!(
-                "{}: {} peaks, {:.2} ms per call, scratch {} f64",
-                name,
-                found,
-                ms,
-                scratch.len()
-            );
-        }
     }
 }
