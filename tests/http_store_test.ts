@@ -15,6 +15,7 @@ import { type Report, runPipeline } from "../src/run/pipeline.ts";
 import { generateSample, type SampleManifest } from "../tools/sample/sample.ts";
 import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { HttpStore } from "../src/store/store.ts";
+import { noFaults, serveDirectory } from "./_http_server.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -25,85 +26,6 @@ const PROBE: EnvironmentProbe = {
   cores: 2,
   rssBytes: 64e6,
 };
-
-/** Faults the server injects; tests set and reset them. */
-interface Faults {
-  /** Answer the next this-many requests (any path) with `status`. */
-  failNext: number;
-  status: number;
-  /** Answer every request whose path matches with 500. */
-  alwaysFail?: RegExp;
-  /** Hold requests whose path matches for `delayMs` before answering. */
-  delay?: RegExp;
-  delayMs: number;
-  /** Delay only this many matching requests (Infinity: all). */
-  delayCount: number;
-}
-
-function noFaults(): Faults {
-  return { failNext: 0, status: 503, delayMs: 0, delayCount: 0 };
-}
-
-/** Resolves after `ms`, or as soon as `gone` settles (the client went away). */
-function sleep(ms: number, gone: Promise<void>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
-    gone.then(() => {}, () => {}),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** `Range: bytes=a-b | a- | -n` against a body of `size` bytes; null when unsatisfiable. */
-function parseRange(header: string, size: number): [number, number] | null {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "")) return null;
-  if (m[1] === "") {
-    const n = Math.min(Number(m[2]), size);
-    return n > 0 ? [size - n, size - 1] : null;
-  }
-  const start = Number(m[1]);
-  const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  return start <= end && start < size ? [start, end] : null;
-}
-
-/** A static file server over `root` on 127.0.0.1 with Range support and faults. */
-function serveDirectory(root: string) {
-  const faults = noFaults();
-  const served: { path: string; status: number }[] = [];
-  const handler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    const path = decodeURIComponent(new URL(req.url).pathname);
-    const answer = (status: number, body: BodyInit | null = null, headers?: HeadersInit) => {
-      served.push({ path, status });
-      return new Response(body, { status, headers });
-    };
-    if (req.method !== "GET" && req.method !== "HEAD") return answer(405);
-    if (path.split("/").includes("..")) return answer(403);
-    if (faults.delay?.test(path) && faults.delayCount > 0) {
-      faults.delayCount--;
-      await sleep(faults.delayMs, info.completed);
-    }
-    if (faults.failNext > 0) {
-      faults.failNext--;
-      return answer(faults.status);
-    }
-    if (faults.alwaysFail?.test(path)) return answer(500);
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(root + path);
-    } catch {
-      return answer(404);
-    }
-    const range = req.headers.get("range");
-    if (range === null) return answer(200, bytes as Uint8Array<ArrayBuffer>);
-    const r = parseRange(range, bytes.length);
-    if (r === null) return answer(416, null, { "content-range": `bytes */${bytes.length}` });
-    return answer(206, bytes.slice(r[0], r[1] + 1), {
-      "content-range": `bytes ${r[0]}-${r[1]}/${bytes.length}`,
-    });
-  };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-  return { server, url: `http://127.0.0.1:${server.addr.port}`, faults, served };
-}
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 function closedPort(): number {

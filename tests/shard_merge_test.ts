@@ -22,7 +22,7 @@ import { parseShardSpec, shardRange } from "../src/plan/shard_range.ts";
 import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { assertSameReport } from "./_compare_reports.ts";
 import { testWith } from "./_prereq.ts";
-import { zarrFixtures } from "./_zarr_fixtures.ts";
+import { fixtures } from "./_fixtures.ts";
 
 const PROBE: EnvironmentProbe = {
   cgroup: null,
@@ -146,14 +146,14 @@ Deno.test("shards that use chunk workers merge to the same report", async () => 
   assertSameReport(single, merged, "2 shards with workers");
 });
 
-const fixtures = await zarrFixtures();
+const fx = await fixtures();
 
 for (const version of ["v2", "v3"]) {
   testWith({
     name: `zarr-python ${version} stores: 1, 2, 3 and 7 shards merged equal a single run`,
     fn: async () => {
-      if (typeof fixtures === "string") throw new Error(fixtures);
-      const req = request(`${fixtures.dir}/${version}/data.zarr`, [
+      if (typeof fx === "string") throw new Error(fx);
+      const req = request(`${fx.dir}/zarr-python/${version}.zarr`, [
         { name: "stats", options: {} },
         { name: "histogram", options: { bins: 64 } },
         { name: "quantiles", options: [0.1, 0.5, 0.9] },
@@ -167,7 +167,7 @@ for (const version of ["v2", "v3"]) {
         assertSameReport(single, await shardedRun(req, count), `${version}, ${count} shards`);
       }
     },
-  }, typeof fixtures === "string" ? fixtures : null);
+  }, typeof fx === "string" ? fx : null);
 }
 
 /** Shard files of a small run, kept in memory. */

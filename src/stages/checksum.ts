@@ -1,7 +1,7 @@
 /**
  * The `checksum` stage: a SHA-256 of an array's decoded values for data
  * catalogs. Each chunk's valid (unpadded) values are hashed as little-endian
- * bytes; the array's checksum is the SHA-256 of the chunk digests in chunk
+ * bytes in C order (whatever order the chunk is stored in); the array's checksum is the SHA-256 of the chunk digests in chunk
  * index order. This is mergeable (workers and shards hash their own chunks)
  * and changes whenever any value, or the chunking, changes.
  *
@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { bytesPerElement } from "../../kernels/mod.ts";
-import { type Stage, validData } from "./stage.ts";
+import { type Stage, validDataC } from "./stage.ts";
 
 /** The report's `checksum` object. */
 export interface ChecksumResult {
@@ -45,7 +45,7 @@ export const checksumStage: Stage<Map<number, Uint8Array>, ChecksumResult> = {
   init: () => new Map(),
   consume(state, chunk, array) {
     const grid = array.shape.map((n, d) => Math.ceil(n / array.chunks[d]));
-    const data = validData(chunk, array);
+    const data = validDataC(chunk, array);
     const bytes = new Uint8Array(
       data.buffer,
       data.byteOffset,

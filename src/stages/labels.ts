@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { labelCounts } from "../../kernels/mod.ts";
+import { bytesPerElement, labelCounts } from "../../kernels/mod.ts";
 import { ConfigError } from "../model/errors.ts";
 import { type Stage, validData } from "./stage.ts";
 
@@ -55,8 +55,11 @@ export function labelsStage(
     init: () => new Map(),
     consume(state, chunk, array) {
       const { labels, counts } = labelCounts(validData(chunk, array), array.dtype);
+      // The kernel returns each label's bits zero-extended; signed dtypes have signed ids.
+      const bits = array.dtype.startsWith("int") ? 8 * bytesPerElement(array.dtype) : 0;
       for (let i = 0; i < labels.length; i++) {
-        state.set(labels[i], (state.get(labels[i]) ?? 0) + Number(counts[i]));
+        const id = bits ? BigInt.asIntN(bits, labels[i]) : labels[i];
+        state.set(id, (state.get(id) ?? 0) + Number(counts[i]));
       }
       return state;
     },

@@ -63,6 +63,7 @@ export {
   type Stage,
   type StageSpec,
   validData,
+  validDataC,
   validExtent,
 } from "./stage.ts";
 export { emptyStats, finalizeStats, mergeStats, type StatsResult, statsStage } from "./stats.ts";

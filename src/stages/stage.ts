@@ -84,8 +84,26 @@ export function validExtent(chunk: Chunk, array: ArrayInfo): number[] {
 }
 
 /**
- * Calls `visit(start, length)` for each contiguous run of valid elements of a
- * chunk in C order. For an interior chunk that is one run over everything.
+ * Calls `visit(start, length)` for each contiguous run of valid (unpadded)
+ * elements of a chunk, in memory order. Runs go along the axis whose stride is
+ * 1 (the last for C order, the first for F order, any axis for a transpose
+ * codec); a full chunk is one run.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { forEachValidRun } from "./stage.ts";
+ * const array = { path: "a", dtype: "uint8" as const, shape: [3, 3], chunks: [2, 2] };
+ * const runs: number[][] = [];
+ * // The edge chunk at (1, 0) holds one valid row of two values.
+ * const chunk = { data: new Uint8Array(4), shape: [2, 2], stride: [2, 1], coords: [1, 0], missing: false };
+ * forEachValidRun(chunk, array, (start, length) => runs.push([start, length]));
+ * assertEquals(runs, [[0, 2]]);
+ * // The same chunk transposed in memory (stride 1 along the first axis): two runs of one.
+ * runs.length = 0;
+ * forEachValidRun({ ...chunk, stride: [1, 2] }, array, (start, length) => runs.push([start, length]));
+ * assertEquals(runs, [[0, 1], [2, 1]]);
+ * ```
  */
 export function forEachValidRun(
   chunk: Chunk,
@@ -93,24 +111,20 @@ export function forEachValidRun(
   visit: (start: number, length: number) => void,
 ): void {
   const extent = validExtent(chunk, array);
-  const rank = extent.length;
   if (extent.some((e) => e <= 0)) return;
-  const full = extent.every((e, d) => e === chunk.shape[d]);
-  const cOrder = chunk.stride.every((s, d) =>
-    s === chunk.shape.slice(d + 1).reduce((a, b) => a * b, 1)
-  );
-  if (full) {
+  if (extent.every((e, d) => e === chunk.shape[d])) {
     visit(0, chunk.data.length);
     return;
   }
-  if (!cOrder) {
-    // F-ordered edge chunk: walk runs along the fastest (first) axis.
-    forEachRun(extent, chunk.stride, 0, visit);
-    return;
+  // The fastest axis in memory; prefer one longer than 1 when several have stride 1.
+  let inner = -1;
+  for (let d = 0; d < extent.length; d++) {
+    if (chunk.stride[d] === 1 && (inner < 0 || chunk.shape[inner] === 1)) inner = d;
   }
-  forEachRun(extent, chunk.stride, rank - 1, visit);
+  forEachRun(extent, chunk.stride, inner, visit);
 }
 
+/** Runs along `inner` (elements one by one when no axis is contiguous: `inner` -1). */
 function forEachRun(
   extent: number[],
   stride: number[],
@@ -123,7 +137,8 @@ function forEachRun(
   for (let k = 0; k < total; k++) {
     let start = 0;
     for (let j = 0; j < outer.length; j++) start += index[j] * stride[outer[j]];
-    visit(start, extent[inner]);
+    if (inner >= 0) visit(start, extent[inner]);
+    else visit(start, 1);
     for (let j = outer.length - 1; j >= 0; j--) {
       if (++index[j] < extent[outer[j]]) break;
       index[j] = 0;
@@ -200,4 +215,50 @@ export function finalizeArray(
   });
   for (const s of stages) if (s.derive) Object.assign(results, s.derive(results, info));
   return results;
+}
+
+/**
+ * The valid (unpadded) elements of a chunk in C order of the array's axes,
+ * whatever the chunk's memory order (F order, transpose codecs): what a
+ * checksum must hash so that it depends on the values and the chunking only.
+ * A C-ordered chunk gives the same as {@linkcode validData}.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { validDataC } from "./stage.ts";
+ * const array = { path: "a", dtype: "uint8" as const, shape: [2, 3], chunks: [2, 3] };
+ * // [[1, 2, 3], [4, 5, 6]] stored in F order.
+ * const chunk = { data: new Uint8Array([1, 4, 2, 5, 3, 6]), shape: [2, 3], stride: [1, 2], coords: [0, 0], missing: false };
+ * assertEquals([...validDataC(chunk, array) as Uint8Array], [1, 2, 3, 4, 5, 6]);
+ * ```
+ */
+export function validDataC(chunk: Chunk, array: ArrayInfo): ChunkData {
+  const cStride = chunk.shape.map((_, d) => chunk.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  if (chunk.stride.every((s, d) => s === cStride[d] || chunk.shape[d] === 1)) {
+    return validData(chunk, array);
+  }
+  const extent = validExtent(chunk, array);
+  const total = extent.reduce((a, b) => a * Math.max(0, b), 1);
+  const isBytes = !("subarray" in chunk.data);
+  const src =
+    (isBytes
+      ? new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.length)
+      : chunk.data) as unknown as { [i: number]: number | bigint };
+  const Ctor = isBytes
+    ? Uint8Array
+    : (chunk.data as unknown as { constructor: new (n: number) => ChunkData }).constructor;
+  const out = new Ctor(total) as unknown as { [i: number]: number | bigint };
+  const rank = extent.length;
+  const index = new Array<number>(rank).fill(0);
+  for (let k = 0; k < total; k++) {
+    let at = 0;
+    for (let d = 0; d < rank; d++) at += index[d] * chunk.stride[d];
+    out[k] = src[at];
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++index[d] < extent[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out as unknown as ChunkData;
 }

@@ -108,9 +108,7 @@ export function mergeStats(a: StatsPartial, b: StatsPartial): StatsPartial {
     const na = a.finiteCount;
     const nb = b.finiteCount;
     const n = na + nb;
-    const meanA = na ? (a.sum + a.sumComp) / na : 0;
-    const meanB = nb ? (b.sum + b.sumComp) / nb : 0;
-    const delta = meanB - meanA;
+    const delta = na && nb ? meanDifference(a.sum, a.sumComp, na, b.sum, b.sumComp, nb) : 0;
     const [sum, err] = twoSum(a.sum, b.sum);
     return {
       kind: "float",
@@ -159,7 +157,8 @@ export function finalizeStats(p: StatsPartial): StatsResult {
       infCount: 0,
       min: null,
       max: null,
-      sum: p.kind === "float" ? null : 0,
+      // NumPy: the nansum of no values (empty, or all NaN) is 0; their mean is undefined.
+      sum: 0,
       mean: null,
       std: null,
     };
@@ -210,6 +209,41 @@ export function finalizeStats(p: StatsPartial): StatsResult {
     mean: jsonNumber(mean),
     std: jsonNumber(std),
   };
+}
+
+/**
+ * `sumB / nb - sumA / na` for double-double sums (`hi + lo`), without the
+ * cancellation of subtracting two rounded means: far from zero (values near
+ * 1e12 that differ by 1), the rounded means are off by more than the
+ * difference itself. Computed as `(sumB * na - sumA * nb) / (na * nb)` with
+ * exact products and sums.
+ */
+function meanDifference(
+  hiA: number,
+  loA: number,
+  na: number,
+  hiB: number,
+  loB: number,
+  nb: number,
+): number {
+  const [pb, eb] = twoProduct(hiB, na);
+  const [pa, ea] = twoProduct(hiA, nb);
+  const [d, e] = twoSum(pb, -pa);
+  return (d + (e + (eb - ea) + (loB * na - loA * nb))) / (na * nb);
+}
+
+/** `a * b` as an unevaluated sum `p + e` of doubles (Dekker's product, no FMA). */
+function twoProduct(a: number, b: number): [number, number] {
+  const p = a * b;
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+}
+
+function split(a: number): [number, number] {
+  const c = 134217729 * a; // 2^27 + 1
+  const hi = c - (c - a);
+  return [hi, a - hi];
 }
 
 /** JSON has no NaN/Inf: they are written as null (the report says why elsewhere). */
