@@ -61,11 +61,14 @@ export class ConfigError extends LamellaError {
 export class StoreError extends LamellaError {
   /** The store location or key that failed. */
   readonly path: string;
-  /** Creates an error about the store at `path`. */
-  constructor(path: string, message: string, options?: ErrorOptions) {
+  /** The HTTP status of the reply, when a server refused the request. */
+  readonly status?: number;
+  /** Creates an error about the store at `path` (and the HTTP `status` that refused it). */
+  constructor(path: string, message: string, options?: ErrorOptions & { status?: number }) {
     super(`${path}: ${message}`, options);
     this.name = "StoreError";
     this.path = path;
+    this.status = options?.status;
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import type * as zarr from "zarrita";
 import { causeMessage, ChunkError } from "../model/errors.ts";
+import { getMetadata, isMetadataKey, normalizeMetadata } from "../store/metadata.ts";
 import type { ArrayInfo, Chunk, Stage } from "../stages/stage.ts";
 import type { Store } from "../store/store.ts";
 
@@ -16,9 +17,9 @@ export function countingStore(store: Store): { store: Store; missing: () => numb
   const wrapped: Store = {
     location: store.location,
     async get(key: string) {
-      const bytes = await store.get(key);
-      if (bytes === undefined && !/(^|\/)(\.z\w+|zarr\.json)$/.test(key)) missing++;
-      return bytes;
+      const bytes = await getMetadata((k) => store.get(k), key);
+      if (bytes === undefined && !isMetadataKey(key)) missing++;
+      return normalizeMetadata(key, bytes);
     },
     ...(store.getRange ? { getRange: store.getRange.bind(store) } : {}),
   };

@@ -212,6 +212,10 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
   const seconds = () => (performance.now() - t0) / 1000;
   // The store itself may be the array: its path is "" but messages need a name.
   const name = item.path || "(root array)";
+  if (item.error) {
+    const error = `array ${name}: ${item.error}`;
+    return { ...UNOPENED, path: item.path, reason: "not readable", seconds: seconds(), error };
+  }
   const counting = countingStore(run.store);
   let arr: zarr.Array<zarr.DataType, Store>;
   try {

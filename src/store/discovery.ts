@@ -1,13 +1,19 @@
 /**
  * Finds the arrays of a Zarr hierarchy (v2 and v3): by listing when the store
- * can list, through consolidated metadata when present, and otherwise by
- * following OME-NGFF `multiscales` and explicit array paths. Records each
+ * can list, and always through what the metadata names: consolidated
+ * metadata (v2 `.zmetadata`, v3 `consolidated_metadata`), OME-NGFF
+ * `multiscales`, `labels`, plates and wells, and explicit array paths. So a
+ * store behind plain HTTP, which cannot list, is found whole. Records each
  * multiscale level's scale and translation.
+ *
+ * An array never disappears silently: one whose metadata is not valid JSON,
+ * or that metadata names but that is absent, is returned with an `error`.
  *
  * @module
  */
 import type { Multiscale } from "../model/array.ts";
-import type { Store } from "./store.ts";
+import { getMetadata } from "./metadata.ts";
+import type { Store } from "./types.ts";
 
 /** One array found in a store. */
 export interface FoundArray {
@@ -15,19 +21,34 @@ export interface FoundArray {
   path: string;
   /** OME-NGFF scale/translation of this level, when a parent group declares one. */
   multiscale?: Multiscale;
+  /**
+   * Why the array cannot be read, when its metadata is unreadable or it is
+   * named (by consolidated or OME-NGFF metadata) but absent.
+   */
+  error?: string;
 }
 
 const decoder = new TextDecoder();
 
-async function readJson(store: Store, key: string): Promise<Record<string, unknown> | undefined> {
-  const bytes = await store.get(key);
+/** A metadata document: absent, parsed, or present but not valid JSON (with why). */
+type Json = Record<string, unknown> | undefined | { invalid: string };
+
+async function readJson(store: Store, key: string): Promise<Json> {
+  const bytes = await getMetadata((k) => store.get(k), key);
   if (!bytes) return undefined;
   try {
-    return JSON.parse(decoder.decode(bytes));
-  } catch {
-    return undefined;
+    const value = JSON.parse(decoder.decode(bytes));
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return { invalid: `${key.replace(/^\//, "")} is not a JSON object` };
+    }
+    return value;
+  } catch (e) {
+    return { invalid: `${key.replace(/^\//, "")} is not valid JSON (${(e as Error).message})` };
   }
 }
+
+const isInvalid = (j: Json): j is { invalid: string } =>
+  j !== undefined && typeof j.invalid === "string" && Object.keys(j).length === 1;
 
 /**
  * Turns a glob ("recon-1/em/*\/s*", "recon-1/labels/**") into a RegExp over
@@ -56,25 +77,56 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re.replace(/^\/+/, "")}$`);
 }
 
-interface Node {
-  kind: "array" | "group";
-  attrs: Record<string, unknown>;
-}
+type Node =
+  | {
+    kind: "array" | "group";
+    attrs: Record<string, unknown>;
+    /** Paths (relative to this group) of the nodes its consolidated metadata lists. */
+    consolidated: string[];
+  }
+  | { kind: "broken"; reason: string };
 
 async function nodeAt(store: Store, path: string): Promise<Node | undefined> {
   const prefix = path ? `/${path}` : "";
   const v3 = await readJson(store, `${prefix}/zarr.json`);
+  if (isInvalid(v3)) return { kind: "broken", reason: v3.invalid };
   if (v3 && v3.zarr_format === 3) {
     const attrs = (v3.attributes ?? {}) as Record<string, unknown>;
-    return { kind: v3.node_type === "array" ? "array" : "group", attrs };
+    const cm = v3.consolidated_metadata as { metadata?: Record<string, unknown> } | undefined;
+    const consolidated = Object.keys(cm?.metadata ?? {});
+    return { kind: v3.node_type === "array" ? "array" : "group", attrs, consolidated };
   }
-  if (await store.get(`${prefix}/.zarray`)) {
-    return { kind: "array", attrs: (await readJson(store, `${prefix}/.zattrs`)) ?? {} };
-  }
-  const zgroup = await store.get(`${prefix}/.zgroup`);
-  const attrs = await readJson(store, `${prefix}/.zattrs`);
-  if (zgroup || attrs) return { kind: "group", attrs: attrs ?? {} };
-  return undefined;
+  const zattrs = await readJson(store, `${prefix}/.zattrs`);
+  const attrs = zattrs && !isInvalid(zattrs) ? zattrs : {};
+  const zarray = await readJson(store, `${prefix}/.zarray`);
+  if (isInvalid(zarray)) return { kind: "broken", reason: zarray.invalid };
+  if (zarray) return { kind: "array", attrs, consolidated: [] };
+  const zgroup = await readJson(store, `${prefix}/.zgroup`);
+  if (isInvalid(zgroup)) return { kind: "broken", reason: zgroup.invalid };
+  if (!zgroup && !zattrs) return undefined;
+  const zmeta = await readJson(store, `${prefix}/.zmetadata`);
+  const metadata = zmeta && !isInvalid(zmeta)
+    ? (zmeta.metadata ?? {}) as Record<string, unknown>
+    : {};
+  const consolidated = Object.keys(metadata)
+    .filter((k) => /\/\.z(array|group)$/.test(k))
+    .map((k) => k.slice(0, k.lastIndexOf("/")));
+  return { kind: "group", attrs, consolidated };
+}
+
+/** The `labels` list of an OME-NGFF `labels` group (0.4 at the top, 0.5 under `ome`). */
+function labelNames(attrs: Record<string, unknown>): string[] {
+  const list = attrs.labels ?? (attrs.ome as { labels?: unknown } | undefined)?.labels;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** Paths an OME-NGFF plate (its wells) or well (its fields) names. */
+function platePaths(attrs: Record<string, unknown>): string[] {
+  const ome = (attrs.ome ?? attrs) as Record<string, unknown>;
+  const plate = ome.plate as { wells?: { path?: unknown }[] } | undefined;
+  const well = ome.well as { images?: { path?: unknown }[] } | undefined;
+  const entries = [...(plate?.wells ?? []), ...(well?.images ?? [])];
+  return entries.map((e) => e?.path).filter((p): p is string => typeof p === "string");
 }
 
 /** Scale/translation per dataset path of a group's OME-NGFF 0.4 `multiscales`. */
@@ -134,29 +186,52 @@ export async function discoverArrays(
   const found = new Map<string, FoundArray>();
   const visited = new Set<string>();
 
-  async function visit(path: string, inherited?: Multiscale): Promise<void> {
+  /** `named`: metadata says a node is here, so its absence is an error, not a skip. */
+  async function visit(path: string, inherited?: Multiscale, named?: string): Promise<void> {
     if (visited.has(path)) return;
     visited.add(path);
     const node = await nodeAt(store, path);
-    if (node?.kind === "array") {
+    if (node === undefined) {
+      if (named && matches(path)) {
+        found.set(path, { path, error: `${named} names ${path || "the root"}, but it is absent` });
+      }
+      return;
+    }
+    if (node.kind === "broken") {
+      if (matches(path)) found.set(path, { path, error: `invalid metadata: ${node.reason}` });
+      return;
+    }
+    if (node.kind === "array") {
       if (!inherited && path.includes("/")) {
         // Reached directly (no listing): the parent group may still describe it.
         const parent = await nodeAt(store, path.slice(0, path.lastIndexOf("/")));
-        inherited = parent
+        inherited = parent && parent.kind !== "broken"
           ? multiscaleLevels(parent.attrs).get(path.slice(path.lastIndexOf("/") + 1))
           : undefined;
       }
       if (matches(path)) found.set(path, { path, ...(inherited ? { multiscale: inherited } : {}) });
       return;
     }
-    const levels = node ? multiscaleLevels(node.attrs) : new Map<string, Multiscale>();
-    const children = new Set<string>(levels.keys());
+    const join = (child: string) => path ? `${path}/${child}` : child;
+    const where = path ? `group ${path}` : "the root group";
+    const levels = multiscaleLevels(node.attrs);
+    for (const child of [...levels.keys()].sort(naturalCompare)) {
+      await visit(join(child), levels.get(child), `the OME-NGFF multiscales of ${where}`);
+    }
+    for (const child of labelNames(node.attrs)) {
+      await visit(join(child), undefined, `the OME-NGFF labels of ${where}`);
+    }
+    for (const child of platePaths(node.attrs)) {
+      await visit(join(child), undefined, `the OME-NGFF plate or well of ${where}`);
+    }
+    for (const child of node.consolidated.sort(naturalCompare)) {
+      await visit(join(child), undefined, `the consolidated metadata of ${where}`);
+    }
+    // An image's segmentations live in its `labels` group, which only listing would find.
+    if (levels.size > 0) await visit(join("labels"));
     if (store.list) {
       const { folders } = await store.list(path ? `/${path}` : "/");
-      for (const f of folders) children.add(f);
-    }
-    for (const child of [...children].sort(naturalCompare)) {
-      await visit(path ? `${path}/${child}` : child, levels.get(child));
+      for (const f of folders.sort(naturalCompare)) await visit(join(f));
     }
   }
 

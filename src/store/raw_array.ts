@@ -10,6 +10,7 @@
  */
 import type { NumericDtype } from "../../kernels/mod.ts";
 import type { Compression } from "./decoders.ts";
+import { getMetadata, normalizeMetadata } from "./metadata.ts";
 
 /** How to find and decode an array's chunks without zarrita. */
 export interface RawLayout {
@@ -215,8 +216,8 @@ function v3Layout(meta: Record<string, unknown>): RawLayoutResult {
 
 /**
  * The fill value as the chunk's element type, or undefined when it is one
- * the fast path leaves to zarrita (null, hex strings, 64-bit integers beyond
- * 2^53 that JSON has already rounded).
+ * the fast path leaves to zarrita (null, out of range). 64-bit integers come
+ * as exact decimal strings from {@linkcode normalizeMetadata}.
  */
 function fillValue(dtype: RawLayout["dtype"], value: unknown): number | bigint | undefined {
   const float = dtype === "float32" || dtype === "float64";
@@ -228,10 +229,18 @@ function fillValue(dtype: RawLayout["dtype"], value: unknown): number | bigint |
     return undefined;
   }
   if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) return undefined;
   if (dtype === "int64" || dtype === "uint64") {
-    return dtype === "uint64" && value < 0 ? undefined : BigInt(value);
+    const exact = typeof value === "string" && /^-?\d+$/.test(value)
+      ? BigInt(value)
+      : typeof value === "number" && Number.isSafeInteger(value)
+      ? BigInt(value)
+      : undefined;
+    if (exact === undefined) return undefined;
+    const bits = 64;
+    const wraps = dtype === "uint64" ? BigInt.asUintN(bits, exact) : BigInt.asIntN(bits, exact);
+    return wraps === exact ? exact : undefined;
   }
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) return undefined;
   const [lo, hi] = INT_RANGES[dtype];
   return value >= lo && value <= hi ? value : undefined;
 }
@@ -251,7 +260,8 @@ export async function loadRawLayout(
 ): Promise<RawLayoutResult> {
   const prefix = path ? `/${path}` : "";
   for (const name of ["zarr.json", ".zarray"]) {
-    const bytes = await store.get(`${prefix}/${name}`);
+    const key = `${prefix}/${name}`;
+    const bytes = normalizeMetadata(key, await getMetadata((k) => store.get(k), key));
     if (!bytes) continue;
     try {
       return rawLayout(JSON.parse(new TextDecoder().decode(bytes)));

@@ -181,8 +181,17 @@ export class HttpStore implements Store {
     const url = this.location + (key.startsWith("/") ? key : `/${key}`);
     const reply = await fetchWithRetry(url, () => ({ headers }), this.#retry);
     if (reply.status >= 200 && reply.status < 300) return reply.body;
-    if (reply.status === 404 || reply.status === 403) return undefined;
-    throw new StoreError(url, `HTTP ${reply.status} ${reply.statusText}`.trim());
+    if (reply.status === 404) return undefined;
+    if (reply.status === 403) {
+      // Refused is not absent: read as the fill value it would give wrong numbers.
+      // (Metadata probes treat 403 as absent: see getMetadata.)
+      throw new StoreError(url, "HTTP 403 Forbidden: the server refused to send this key", {
+        status: 403,
+      });
+    }
+    throw new StoreError(url, `HTTP ${reply.status} ${reply.statusText}`.trim(), {
+      status: reply.status,
+    });
   }
 }
 
