@@ -18,6 +18,7 @@ import type { ArrayInfo } from "../stages/stage.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { type ChunkTiming, reduceChunks } from "./chunk_engine.ts";
 import type { RawLayout } from "../store/raw_array.ts";
+import type { ChunkNaming } from "../store/metadata.ts";
 import { decoder } from "../store/decoders.ts";
 import { residentInput } from "../../kernels/mod.ts";
 
@@ -33,6 +34,8 @@ export interface ChunkJob {
   stagesSource: string;
   /** Modules registering custom stages, imported before the stages are built. */
   stageModules?: string[];
+  /** How the array names its chunk keys, for errors. */
+  naming?: ChunkNaming;
   from: number;
   to: number;
   inFlight: number;

@@ -14,6 +14,7 @@ import { addTiming, type ChunkTiming, reduceChunks } from "./chunk_engine.ts";
 import type { WorkerPool } from "./_worker_pool.ts";
 import type { ArrayInfo, Stage, StageSpec } from "../stages/stage.ts";
 import type { RawLayout } from "../store/raw_array.ts";
+import type { ChunkNaming } from "../store/metadata.ts";
 import type { Store } from "../store/types.ts";
 import type { TraceRecorder } from "./trace.ts";
 
@@ -45,6 +46,8 @@ export interface ChunkPassContext {
   stagesSource: string;
   /** Modules registering custom stages, for the workers to import. */
   stageModules: string[];
+  /** How the array names its chunk keys, for errors. */
+  naming?: ChunkNaming;
   /** Decoded bytes between collections on the generic path. */
   gcEveryBytes: number;
   onProgress: (done: number) => void;
@@ -105,6 +108,7 @@ export class ChunkPass {
       ...range,
       inFlight: c.plan.batchChunks,
       gcEveryBytes: c.gcEveryBytes,
+      naming: c.naming,
     }, c.onProgress);
     this.missing = c.missingSeen() - before;
     return r;
@@ -155,6 +159,7 @@ export class ChunkPass {
       ...part,
       inFlight: c.plan.batchChunks,
       gcEveryBytes: c.gcEveryBytes,
+      naming: c.naming,
       ...(c.fast ? { raw: c.fast, workspaceBytes: c.plan.workspaceBytes } : {}),
     }, onDone);
     const label = `${c.name} chunks ${part.from}-${part.to}`;

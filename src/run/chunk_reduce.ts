@@ -7,22 +7,50 @@
  */
 import type * as zarr from "zarrita";
 import { causeMessage, ChunkError } from "../model/errors.ts";
-import { getMetadata, isMetadataKey, normalizeMetadata } from "../store/metadata.ts";
+import {
+  chunkName,
+  type ChunkNaming,
+  getMetadata,
+  indexAtStartPrefix,
+  isMetadataKey,
+  normalizeMetadata,
+} from "../store/metadata.ts";
 import type { ArrayInfo, Chunk, Stage } from "../stages/stage.ts";
-import type { Store } from "../store/store.ts";
+import type { RangeQuery, Store } from "../store/types.ts";
 
-/** A store wrapper that counts chunk reads that found nothing. */
+/**
+ * The store zarrita reads through: counts chunk reads that found nothing,
+ * treats refused metadata as absent, makes fill values exact
+ * (`normalizeMetadata`), and reads the shard index of arrays that keep it at
+ * the start of each shard from there (zarrita always reads a suffix).
+ */
 export function countingStore(store: Store): { store: Store; missing: () => number } {
   let missing = 0;
+  const indexAtStart = new Set<string>();
   const wrapped: Store = {
     location: store.location,
     async get(key: string) {
       const bytes = await getMetadata((k) => store.get(k), key);
       if (bytes === undefined && !isMetadataKey(key)) missing++;
+      if (bytes && key.endsWith("zarr.json")) {
+        try {
+          const prefix = indexAtStartPrefix(key, JSON.parse(new TextDecoder().decode(bytes)));
+          if (prefix !== undefined) indexAtStart.add(prefix);
+        } catch {
+          // Invalid JSON: the reader reports it.
+        }
+      }
       return normalizeMetadata(key, bytes);
     },
-    ...(store.getRange ? { getRange: store.getRange.bind(store) } : {}),
   };
+  if (store.getRange) {
+    const getRange = store.getRange.bind(store);
+    wrapped.getRange = (key: string, range: RangeQuery) => {
+      const atStart = "suffixLength" in range &&
+        [...indexAtStart].some((p) => key.startsWith(p));
+      return getRange(key, atStart ? { offset: 0, length: range.suffixLength } : range);
+    };
+  }
   return { store: wrapped, missing: () => missing };
 }
 
@@ -79,7 +107,7 @@ export async function forEachChunk(
   inFlight: number,
   gcEveryBytes: number,
   consume: (chunk: Chunk, index: number, total: number) => void,
-  range?: { from: number; to: number },
+  range?: { from: number; to: number; naming?: ChunkNaming },
 ): Promise<number> {
   const collect = collector(gcEveryBytes);
   const grid = arr.shape.map((n, d) => Math.ceil(n / arr.chunks[d]));
@@ -108,7 +136,9 @@ export async function forEachChunk(
           };
         },
       ).catch((e) => {
-        const key = coords.join(arr.shape.length ? "/" : "") || "0";
+        const key = range?.naming
+          ? chunkName(range.naming, coords)
+          : coords.join(arr.shape.length ? "/" : "") || "0";
         throw new ChunkError(path, key, causeMessage(e), { cause: e });
       }),
     );
@@ -148,7 +178,7 @@ export async function reduceRange(
   info: ArrayInfo,
   // deno-lint-ignore no-explicit-any
   stages: Stage<any, unknown>[],
-  job: { from: number; to: number; inFlight: number; gcEveryBytes: number },
+  job: { from: number; to: number; inFlight: number; gcEveryBytes: number; naming?: ChunkNaming },
   onChunk?: (done: number) => void,
 ): Promise<RangeResult> {
   const states = stages.map((s) => s.init(info));

@@ -46,6 +46,7 @@ import type { ArrayInfo, Region, RegionReader, Stage } from "../stages/stage.ts"
 import { FileStore, openStore, type Store } from "../store/store.ts";
 import { bottleneck, type ChunkTiming } from "./chunk_engine.ts";
 import { loadRawLayout, type RawLayoutResult } from "../store/raw_array.ts";
+import { loadChunkNaming } from "../store/metadata.ts";
 
 /** What one run needs. */
 export interface RunRequest {
@@ -271,6 +272,7 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
     stageModules: run.request.stageModules ?? [],
     // The generic path's collections (zarrita allocates per chunk); the fast path needs none.
     gcEveryBytes: Math.min(2e6, Math.max(5e5, run.budget.budgetBytes / 64)),
+    naming: "generic" in raw ? await loadChunkNaming(run.store, item.path) : undefined,
     onProgress: progressReporter(run, name, base.bytes, total, seconds),
     trace: run.request.trace,
   });

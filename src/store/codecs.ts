@@ -2,12 +2,15 @@
  * Native codecs. Deno's `node:zlib` decodes zstd, gzip and zlib in native
  * code, several times faster than the WASM builds zarrita ships; they are
  * registered in zarrita's codec registry under the v3 and numcodecs names.
- * Blosc and LZ4 stay with numcodecs' WASM.
+ * Blosc and LZ4 stay with numcodecs' WASM. The codecs zarrita lacks or reads
+ * wrong (crc32c verification, astype, quantize, delta with astype, bz2, lzma)
+ * come from `numcodecs.ts`.
  *
  * @module
  */
 import * as zlib from "node:zlib";
 import * as zarr from "zarrita";
+import { NUMCODECS } from "./numcodecs.ts";
 
 type Codec = {
   kind: "bytes_to_bytes";
@@ -94,4 +97,5 @@ export function registerNativeCodecs(): void {
   for (const name of ["zstd", "numcodecs.zstd"]) registry.set(name, zstd);
   for (const name of ["gzip", "numcodecs.gzip"]) registry.set(name, gzip);
   for (const name of ["zlib", "numcodecs.zlib"]) registry.set(name, deflate);
+  for (const [name, entry] of Object.entries(NUMCODECS)) registry.set(name, entry);
 }

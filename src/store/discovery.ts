@@ -190,12 +190,17 @@ export async function discoverArrays(
   async function visit(path: string, inherited?: Multiscale, named?: string): Promise<void> {
     if (visited.has(path)) return;
     visited.add(path);
-    const node = await nodeAt(store, path);
+    let node = await nodeAt(store, path);
     if (node === undefined) {
-      if (named && matches(path)) {
-        found.set(path, { path, error: `${named} names ${path || "the root"}, but it is absent` });
+      if (named) {
+        if (matches(path)) {
+          found.set(path, { path, error: `${named} names ${path || "the root"}, but it is absent` });
+        }
+        return;
       }
-      return;
+      // A folder without metadata (an implicit group): listing may still find arrays below.
+      if (!store.list) return;
+      node = { kind: "group", attrs: {}, consolidated: [] };
     }
     if (node.kind === "broken") {
       if (matches(path)) found.set(path, { path, error: `invalid metadata: ${node.reason}` });

@@ -88,7 +88,9 @@ export function normalizeMetadata(
   if (typeof doc !== "object" || doc === null) return bytes;
   const dtype = String(doc.data_type ?? doc.dtype ?? "");
   let fill: unknown = doc.fill_value;
-  if ((dtype === "int64" || dtype === "uint64" || V2_WIDE.test(dtype)) && typeof fill === "number") {
+  if (
+    (dtype === "int64" || dtype === "uint64" || V2_WIDE.test(dtype)) && typeof fill === "number"
+  ) {
     const token = /"fill_value"\s*:\s*(-?\d+)\s*[,}]/.exec(text)?.[1];
     if (token !== undefined) fill = token;
   } else if (/^(float(16|32|64)|[<>]f[248])$/.test(dtype) && typeof fill === "string") {
@@ -124,4 +126,106 @@ function hexFloat(text: string, dtype: string): number | string | undefined {
   if (value === Infinity) return "Infinity";
   if (value === -Infinity) return "-Infinity";
   return value;
+}
+
+/**
+ * Shard key prefixes of arrays whose shard index is at the start of each
+ * shard (`index_location: "start"`), from their metadata documents. zarrita
+ * reads the index from the end; a store that answers its suffix reads from
+ * the start instead (see {@linkcode indexAtStartStore}).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { indexAtStartPrefix } from "./metadata.ts";
+ * const doc = { codecs: [{ name: "sharding_indexed", configuration: { index_location: "start" } }] };
+ * assertEquals(indexAtStartPrefix("/a/b/zarr.json", doc), "/a/b/");
+ * ```
+ */
+export function indexAtStartPrefix(key: string, doc: unknown): string | undefined {
+  if (!key.endsWith("zarr.json")) return undefined;
+  const codecs = (doc as { codecs?: { name?: string; configuration?: Record<string, unknown> }[] })
+    ?.codecs;
+  const sharding = Array.isArray(codecs)
+    ? codecs.find((c) => c?.name === "sharding_indexed")
+    : undefined;
+  if (sharding?.configuration?.index_location !== "start") return undefined;
+  return key.slice(0, key.length - "zarr.json".length);
+}
+
+/** How an array names its chunk keys (serialisable, for chunk workers). */
+export interface ChunkNaming {
+  /** v3 `default` (`c/1/2`) or v2 style (`1.2`). */
+  encoding: "default" | "v2";
+  separator: string;
+  /** Inner chunks per shard along each axis, for sharded arrays. */
+  shardChunks?: number[];
+}
+
+/**
+ * The chunk key naming of an array's metadata document.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { chunkName, chunkNaming } from "./metadata.ts";
+ * const v3 = chunkNaming({
+ *   zarr_format: 3, chunk_grid: { configuration: { chunk_shape: [8, 8] } },
+ *   codecs: [{ name: "sharding_indexed", configuration: { chunk_shape: [4, 4] } }],
+ * });
+ * assertEquals(chunkName(v3, [3, 1]), "c/1/0 (inner chunk 1,1)");
+ * assertEquals(chunkName(chunkNaming({ zarr_format: 2, dimension_separator: "/" }), [3, 1]), "3/1");
+ * ```
+ */
+export function chunkNaming(doc: Record<string, unknown>): ChunkNaming {
+  if (doc.zarr_format !== 3) {
+    return { encoding: "v2", separator: doc.dimension_separator === "/" ? "/" : "." };
+  }
+  const enc = doc.chunk_key_encoding as
+    | { name?: string; configuration?: { separator?: string } }
+    | undefined;
+  const v2 = enc?.name === "v2";
+  const naming: ChunkNaming = {
+    encoding: v2 ? "v2" : "default",
+    separator: enc?.configuration?.separator ?? (v2 ? "." : "/"),
+  };
+  const codecs = Array.isArray(doc.codecs) ? doc.codecs : [];
+  const sharding = codecs.find((c: { name?: string }) => c?.name === "sharding_indexed");
+  const outer = (doc.chunk_grid as { configuration?: { chunk_shape?: number[] } })?.configuration
+    ?.chunk_shape;
+  const inner = sharding?.configuration?.chunk_shape as number[] | undefined;
+  if (Array.isArray(outer) && Array.isArray(inner)) {
+    naming.shardChunks = outer.map((n, d) => Math.max(1, Math.round(n / inner[d])));
+  }
+  return naming;
+}
+
+/** The key of the chunk at `coords` (with the shard's inner coordinates, for sharded arrays). */
+export function chunkName(naming: ChunkNaming, coords: number[]): string {
+  const encode = (c: number[]) =>
+    naming.encoding === "default"
+      ? ["c", ...c].join(naming.separator)
+      : c.join(naming.separator) || "0";
+  const per = naming.shardChunks;
+  if (!per) return encode(coords);
+  const shard = coords.map((c, d) => Math.floor(c / per[d]));
+  return `${encode(shard)} (inner chunk ${coords.map((c, d) => c % per[d]).join(",")})`;
+}
+
+/** Reads an array's metadata document and returns its chunk naming (v2 style when unreadable). */
+export async function loadChunkNaming(
+  store: { get(key: string): Promise<Uint8Array | undefined> },
+  path: string,
+): Promise<ChunkNaming> {
+  const prefix = path ? `/${path}` : "";
+  for (const name of ["zarr.json", ".zarray"]) {
+    const bytes = await getMetadata((k) => store.get(k), `${prefix}/${name}`);
+    if (!bytes) continue;
+    try {
+      return chunkNaming(JSON.parse(new TextDecoder().decode(bytes)));
+    } catch {
+      break;
+    }
+  }
+  return { encoding: "v2", separator: "." };
 }
