@@ -194,7 +194,10 @@ export async function discoverArrays(
     if (node === undefined) {
       if (named) {
         if (matches(path)) {
-          found.set(path, { path, error: `${named} names ${path || "the root"}, but it is absent` });
+          found.set(path, {
+            path,
+            error: `${named} names ${path || "the root"}, but it is absent`,
+          });
         }
         return;
       }
