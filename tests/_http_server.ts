@@ -10,6 +10,8 @@ export interface Faults {
   status: number;
   /** Answer every request whose path matches with 500. */
   alwaysFail?: RegExp;
+  /** Answer every request whose path matches with 403 Forbidden. */
+  forbid?: RegExp;
   /** Hold requests whose path matches for `delayMs` before answering. */
   delay?: RegExp;
   delayMs: number;
@@ -69,6 +71,7 @@ export function serveDirectory(root: string) {
       return answer(faults.status);
     }
     if (faults.alwaysFail?.test(path)) return answer(500);
+    if (faults.forbid?.test(path)) return answer(403);
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(root + path);

@@ -79,3 +79,30 @@ if (typeof fx === "string") {
     }
   }
 }
+
+testWith({
+  name: "over HTTP, a chunk the server refuses (403) is that array's error, never the fill value",
+  async fn() {
+    if (typeof fx === "string") throw new Error(fx);
+    const store = fx.stores.find((s) => s.name === "tensorstore zarr")!;
+    const server = serveDirectory(fx.dir);
+    server.faults.forbid = /u2\.zstd\/1\/0$/;
+    try {
+      const report = await runPipeline({
+        source: `${server.url}/${store.path}`,
+        arrays: [],
+        stages: [{ name: "stats", options: {} }],
+        stagesSource: "conformance",
+        limits: DEFAULT_LIMITS,
+        workers: false,
+      });
+      const refused = report.arrays.find((a) => a.path === "u2.zstd")!;
+      assert.match(refused.error ?? "", /u2\.zstd.*chunk 1\/0.*403 Forbidden/);
+      assert.equal(refused.stats, undefined);
+      assert.ok(report.arrays.filter((a) => a !== refused).every((a) => !a.error));
+      assert.ok(server.served.some((r) => r.status === 403));
+    } finally {
+      await server.server.shutdown();
+    }
+  },
+}, typeof fx === "string" ? fx : null);

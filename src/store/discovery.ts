@@ -103,7 +103,8 @@ async function nodeAt(store: Store, path: string): Promise<Node | undefined> {
   if (zarray) return { kind: "array", attrs, consolidated: [] };
   const zgroup = await readJson(store, `${prefix}/.zgroup`);
   if (isInvalid(zgroup)) return { kind: "broken", reason: zgroup.invalid };
-  if (!zgroup && !zattrs) return undefined;
+  // Attributes without .zgroup or .zarray are not a node (a level whose .zarray was deleted).
+  if (!zgroup) return undefined;
   const zmeta = await readJson(store, `${prefix}/.zmetadata`);
   const metadata = zmeta && !isInvalid(zmeta)
     ? (zmeta.metadata ?? {}) as Record<string, unknown>

@@ -8,6 +8,7 @@
 import { StoreError } from "../model/errors.ts";
 import { DEFAULT_RETRY, fetchWithRetry, type RetryPolicy } from "./_http_retry.ts";
 import { openS3Store } from "./s3.ts";
+import { isN5, N5Store } from "./n5.ts";
 import type { RangeQuery, Store } from "./types.ts";
 
 export type { RangeQuery, Store };
@@ -210,6 +211,14 @@ export class HttpStore implements Store {
 export async function openStore(
   source: string,
   options: { s3Region?: string; s3Endpoint?: string } = {},
+): Promise<Store> {
+  const base = await openBase(source, options);
+  return await isN5(source, base) ? new N5Store(base) : base;
+}
+
+async function openBase(
+  source: string,
+  options: { s3Region?: string; s3Endpoint?: string },
 ): Promise<Store> {
   if (/^https?:\/\//.test(source)) return new HttpStore(source);
   if (source.startsWith("s3://")) {

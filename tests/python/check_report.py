@@ -18,8 +18,9 @@ against NumPy:
 - checksum: SHA-256 over the SHA-256 of each chunk's values, in C order and
   chunk order, little-endian.
 
-Arrays the manifest expects lamella to refuse must carry an error matching the
-pattern; every other array must be present and correct. Prints a JSON object
+Every array the writer wrote must be in the report, and no other. Arrays the
+manifest expects lamella to refuse must carry an error matching the pattern;
+every other one must be correct. Prints a JSON object
 {"checked": N, "problems": [...]} and exits 0 (the caller asserts).
 """
 import hashlib
@@ -48,7 +49,10 @@ def read(path):
     import tensorstore as ts
     driver = entry["reader"].split(":")[1]
     spec = {"driver": driver, "kvstore": {"driver": "file", "path": str(store_path / path)}}
-    return np.asarray(ts.open(spec, read=True).result().read().result())
+    x = np.asarray(ts.open(spec, read=True).result().read().result())
+    # TensorStore presents N5 axes in N5's order (fastest first); lamella, like zarr-python's
+    # N5 store, in Zarr's (fastest last): the same array, transposed.
+    return x.T if driver == "n5" else x
 
 
 def close(a, b, rel=1e-12):
@@ -181,6 +185,12 @@ def check_checksum(path, x, chunks, got):
 def main():
     global checked
     by_path = {a["path"]: a for a in report["arrays"]}
+    missing = sorted(set(entry["arrays"]) - set(by_path))
+    extra = sorted(set(by_path) - set(entry["arrays"]) - set(entry["expect"]))
+    if missing:
+        problems.append(f"{store_name}: arrays missing from the report: {missing}")
+    if extra:
+        problems.append(f"{store_name}: arrays the writer did not write: {extra}")
     for path, pattern in entry["expect"].items():
         a = by_path.pop(path, None)
         if a is None:

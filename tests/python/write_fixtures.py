@@ -63,7 +63,24 @@ def labels_volume(shape, dtype, count=9):
     return data
 
 
+def arrays_in(path):
+    """Every array under a store: Zarr array metadata, or N5 dataset attributes."""
+    found = []
+    for meta in path.rglob("*"):
+        if meta.name in (".zarray", "zarr.json"):
+            try:
+                doc = json.loads(meta.read_text())
+            except ValueError:
+                doc = {"node_type": "array"}  # damaged on purpose: still an array
+            if meta.name == ".zarray" or doc.get("node_type") == "array":
+                found.append(str(meta.parent.relative_to(path)))
+        elif meta.name == "attributes.json" and '"dimensions"' in meta.read_text():
+            found.append(str(meta.parent.relative_to(path)))
+    return sorted("" if p == "." else p for p in found)
+
+
 def store(name, path, reader, expect=None, http=True):
+    """Records a store; its arrays are listed after all writing and damage (see main)."""
     stores.append({
         "name": name,
         "path": str(path.relative_to(OUT)),
@@ -157,11 +174,21 @@ def zarr_python_v2():
     make("strings/S7", (4,), (4,), "|S7", data=np.array([b"a", b"bb", b"c", b"d"], dtype="|S7"), **raw)
     # Damaged after writing: unreadable metadata.
     make("damaged/invalid-json", (8,), (4,), "<i2", **raw)
+    pyramid = root.create_group("damaged/pyramid")
+    pyramid.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": "x"}], "datasets": [
+        {"path": "s0", "coordinateTransformations": [{"type": "scale", "scale": [1.0]}]},
+        {"path": "s1", "coordinateTransformations": [{"type": "scale", "scale": [2.0]}]},
+    ]}]
+    make("damaged/pyramid/s0", (16,), (8,), "<u2", **zstd)
+    make("damaged/pyramid/s1", (8,), (8,), "<u2", **zstd)
     zarr.consolidate_metadata(str(path))
+    # A level the multiscales name, whose metadata was deleted: its chunks are still there.
+    (path / "damaged" / "pyramid" / "s1" / ".zarray").unlink()
     (path / "damaged" / "invalid-json" / ".zarray").write_text('{"zarr_format": 2, "shape": [8,')
     store("zarr-python v2", path, "zarr", {
         "strings/U7": "not numeric", "strings/S7": "not numeric",
         "damaged/invalid-json": r"damaged/invalid-json.*(invalid|JSON|metadata)",
+        "damaged/pyramid/s1": r"damaged/pyramid/s1.*multiscales.*absent",
     })
 
 
@@ -252,14 +279,156 @@ def zarr_python_v3():
     })
 
 
+def tensorstore_arrays():
+    """TensorStore's zarr, zarr3 and n5 drivers, then consolidated by zarr-python for HTTP."""
+    import tensorstore as ts
+
+    def write(spec, data, label):
+        try:
+            t = ts.open(spec, create=True, delete_existing=True).result()
+            t[...] = data
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"tensorstore {label}: {type(e).__name__}: {e}")
+
+    def kv(path):
+        return {"driver": "file", "path": str(path)}
+
+    root = OUT / "tensorstore"
+    v2 = root / "zarr.zarr"
+    zarr.open_group(LocalStore(str(v2)), mode="w", zarr_format=2)
+    for name, dtype, shape, chunks, compressor, order in [
+        ("u2.zstd", "<u2", (20, 30), (8, 16), {"id": "zstd", "level": 1}, "C"),
+        ("f4.blosc.F", "<f4", (9, 7, 5), (4, 3, 2), {"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1}, "F"),
+        ("i8.zlib", "<i8", (50,), (16,), {"id": "zlib", "level": 1}, "C"),
+        ("f8.be.raw", ">f8", (33,), (10,), None, "C"),
+    ]:
+        spec = {"driver": "zarr", "kvstore": kv(v2 / name), "metadata": {
+            "shape": list(shape), "chunks": list(chunks), "dtype": dtype, "order": order,
+            "compressor": compressor, "fill_value": 0, "dimension_separator": "/"}}
+        write(spec, values(shape, dtype), f"zarr {name}")
+    zarr.consolidate_metadata(str(v2))
+    store("tensorstore zarr", v2, "zarr")
+
+    v3 = root / "zarr3.zarr"
+    zarr.open_group(LocalStore(str(v3)), mode="w", zarr_format=3)
+
+    def zarr3(name, dtype, shape, chunks, codecs, fill=0, data=None):
+        spec = {"driver": "zarr3", "kvstore": kv(v3 / name), "metadata": {
+            "shape": list(shape), "data_type": dtype, "fill_value": fill, "codecs": codecs,
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(chunks)}}}}
+        write(spec, values(shape, dtype) if data is None else data, f"zarr3 {name}")
+
+    zstd = {"name": "zstd", "configuration": {"level": 1}}
+    little = {"name": "bytes", "configuration": {"endian": "little"}}
+    zarr3("transpose.201.f4", "float32", (5, 6, 7), (2, 4, 3),
+          [{"name": "transpose", "configuration": {"order": [2, 0, 1]}}, little, zstd])
+    zarr3("sharded.index-start.i2", "int16", (16, 14), (8, 8), [{
+        "name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4, 4], "codecs": [little, zstd], "index_location": "start",
+            "index_codecs": [little, {"name": "crc32c"}]}}])
+    zarr3("sharded.transpose.u4", "uint32", (12, 10, 9), (6, 10, 3), [{
+        "name": "sharding_indexed", "configuration": {
+            "chunk_shape": [3, 5, 3],
+            "codecs": [{"name": "transpose", "configuration": {"order": [1, 2, 0]}}, little, zstd],
+            "index_codecs": [little, {"name": "crc32c"}]}}])
+    nan = values((40,), "float64")
+    nan[8:24] = np.nan
+    zarr3("fill.nan.f8", "float64", (40,), (8,), [little, zstd], fill="NaN", data=nan)
+    zarr3("crc32c.i2", "int16", (30,), (7,), [little, {"name": "crc32c"}])
+    zarr.consolidate_metadata(str(v3))
+    store("tensorstore zarr3", v3, "zarr")
+
+    n5 = root / "data.n5"
+    n5.mkdir(parents=True)
+    (n5 / "attributes.json").write_text(json.dumps({"n5": "4.0.0"}))
+    for name, dtype, shape, blocks, compression in [
+        ("raw.u2", "uint16", (20, 30), (8, 16), {"type": "raw"}),
+        ("gzip.i2", "int16", (9, 7, 5), (4, 3, 2), {"type": "gzip", "level": 1}),
+        ("zlib.u1", "uint8", (33, 20), (10, 8), {"type": "gzip", "useZlib": True}),
+        ("zstd.f4", "float32", (12, 11), (5, 4), {"type": "zstd", "level": 1}),
+        ("blosc.i4", "int32", (40, 6), (16, 4), {"type": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1}),
+        ("bzip2.f8", "float64", (25,), (10,), {"type": "bzip2", "blockSize": 9}),
+        ("xz.u8", "uint64", (17, 3), (5, 2), {"type": "xz", "preset": 1}),
+    ]:
+        spec = {"driver": "n5", "kvstore": kv(n5 / name), "metadata": {
+            "dimensions": list(shape)[::-1], "blockSize": list(blocks)[::-1], "dataType": dtype,
+            "compression": compression}}
+        # TensorStore's n5 driver presents the dimensions in N5's order; write the transposed array.
+        write(spec, values(shape, dtype).T, f"n5 {name}")
+    store("tensorstore n5", n5, "tensorstore:n5", http=False)
+
+    # OpenOrganelle's layout: a group whose attributes.json names its scale levels, so a
+    # reader over HTTP (no listing) finds them from the metadata.
+    oo = root / "openorganelle.n5"
+    (oo / "em" / "fibsem-uint16").mkdir(parents=True)
+    (oo / "attributes.json").write_text(json.dumps({"n5": "2.5.1"}))
+    (oo / "em" / "attributes.json").write_text(json.dumps({}))
+    levels = []
+    for i, shape in enumerate([(16, 24, 20), (8, 12, 10)]):
+        spec = {"driver": "n5", "kvstore": kv(oo / "em" / "fibsem-uint16" / f"s{i}"), "metadata": {
+            "dimensions": list(shape)[::-1], "blockSize": [8, 8, 8], "dataType": "uint16",
+            "compression": {"type": "gzip", "level": 1}}}
+        write(spec, values(shape, "uint16").T, f"openorganelle s{i}")
+        levels.append({"path": f"s{i}", "transform": {
+            "axes": ["z", "y", "x"], "scale": [4.0 * 2**i] * 3, "translate": [0.0] * 3, "units": ["nm"] * 3}})
+    (oo / "em" / "fibsem-uint16" / "attributes.json").write_text(json.dumps(
+        {"multiscales": [{"name": "fibsem-uint16", "datasets": levels}]}))
+    (oo / "attributes.json").write_text(json.dumps({"n5": "2.5.1", "multiscales": [
+        {"name": "em", "datasets": [{"path": "em/fibsem-uint16/s0"}, {"path": "em/fibsem-uint16/s1"}]}]}))
+    store("OpenOrganelle-style n5", oo, "tensorstore:n5")
+
+
+def zarrs_arrays():
+    """zarr-python with the zarrs (Rust) codec pipeline writing the chunks."""
+    import zarrs  # noqa: F401 - registers the pipeline
+
+    path = OUT / "zarrs" / "v3.zarr"
+    with zarr.config.set({"codec_pipeline.path": "zarrs.ZarrsCodecPipeline"}):
+        root = zarr.open_group(LocalStore(str(path)), mode="w", zarr_format=3)
+        make = ZarrPython(root.store, 3)
+        zstd = [zc.ZstdCodec(level=1)]
+        make("sharded.i2", (64, 48), (8, 8), "int16", shards=(32, 24), compressors=zstd)
+        make("gzip.f4", (30, 20), (7, 6), "float32", compressors=[zc.GzipCodec(level=1)])
+        make("u8", (40,), (16,), "uint64", compressors=zstd)
+        make("labels.u4", (16, 24), (8, 8), "uint32", data=labels_volume((16, 24), "u4"), compressors=zstd)
+    zarr.consolidate_metadata(str(path))
+    store("zarrs v3", path, "zarr")
+
+
+def ome_zarr_image():
+    """An OME-NGFF image with a multiscale pyramid and a label image, by ome-zarr-py."""
+    from ome_zarr.format import FormatV04
+    from ome_zarr.writer import write_image, write_labels
+
+    for fmt_name, fmt, fmt_version in [("0.4", FormatV04(), 2), ("0.5", None, 3)]:
+        path = OUT / "ome-zarr" / f"image-{fmt_name}.zarr"
+        root = zarr.open_group(str(path), mode="w", zarr_format=fmt_version)
+        image = values((2, 24, 40), "uint16")
+        kwargs = {"fmt": fmt} if fmt else {}
+        write_image(image, root, axes="cyx", scale_factors=[2], **kwargs)
+        labels = labels_volume((24, 40), "uint8", count=5)
+        write_labels(labels, root, name="cells", axes="yx", scale_factors=[2], **kwargs)
+        # Published as they are: no consolidated metadata, so HTTP discovery must follow
+        # the OME-NGFF multiscales and labels.
+        store(f"ome-zarr-py {fmt_name}", path, "zarr")
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
-    for write in [zarr_python_v2, zarr_python_v3]:
-        write()
+    for write in [zarr_python_v2, zarr_python_v3, tensorstore_arrays, zarrs_arrays, ome_zarr_image]:
+        try:
+            write()
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"{write.__name__}: {type(e).__name__}: {e}")
     if problems:
         raise SystemExit("the writers failed:\n  " + "\n  ".join(problems))
-    versions = {"zarr": zarr.__version__, "numcodecs": numcodecs.__version__, "numpy": np.__version__}
+    for s in stores:
+        s["arrays"] = arrays_in(OUT / s["path"])
+    from importlib.metadata import version
+
+    versions = {name: version(name) for name in
+                ["zarr", "numcodecs", "numpy", "tensorstore", "zarrs", "ome-zarr"]}
     (OUT / "manifest.json").write_text(json.dumps({"versions": versions, "stores": stores}, indent=1))
     print(f"{len(stores)} stores written by " + ", ".join(f"{k} {v}" for k, v in versions.items()))
 
