@@ -148,12 +148,12 @@ export class N5Store implements Store {
     return d;
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
+  get(key: string): Promise<Uint8Array | undefined> {
     const k = key.startsWith("/") ? key : `/${key}`;
     const slash = k.lastIndexOf("/");
     const dir = k.slice(0, slash);
     const name = k.slice(slash + 1);
-    if (name === "zarr.json" || name === ".zmetadata") return undefined;
+    if (name === "zarr.json" || name === ".zmetadata") return Promise.resolve(undefined);
     if (name === ".zarray" || name === ".zgroup" || name === ".zattrs") {
       return this.#metadata(dir, name);
     }

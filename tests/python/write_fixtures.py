@@ -412,6 +412,22 @@ def ome_zarr_image():
         # the OME-NGFF multiscales and labels.
         store(f"ome-zarr-py {fmt_name}", path, "zarr")
 
+    # A plate: wells, each with one field (an image); over HTTP only the plate and well
+    # metadata lead to the arrays.
+    from ome_zarr.writer import write_plate_metadata, write_well_metadata
+
+    path = OUT / "ome-zarr" / "plate-0.4.zarr"
+    root = zarr.open_group(str(path), mode="w", zarr_format=2)
+    wells = ["A/1", "A/2", "B/1"]
+    write_plate_metadata(root, ["A", "B"], ["1", "2"], wells, fmt=FormatV04())
+    for w in wells:
+        row, col = w.split("/")
+        well = root.require_group(row).require_group(col)
+        write_well_metadata(well, [{"path": "0"}], fmt=FormatV04())
+        write_image(values((2, 16, 20), "uint16"), well.require_group("0"), axes="cyx",
+                    scale_factors=[], fmt=FormatV04())
+    store("ome-zarr-py 0.4 plate", path, "zarr")
+
 
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
