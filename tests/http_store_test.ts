@@ -130,10 +130,8 @@ Deno.test("the sample store served over HTTP from 127.0.0.1", async (t) => {
         // The first stored chunk of s1 (v2, "/" separator): its key is its grid coordinates.
         const chunkKey = await firstChunkKey(`${filePath}/${broken.path}`);
         faults.alwaysFail = new RegExp(`/${broken.path}/${chunkKey}$`);
-        const t0 = performance.now();
         const report = await run(httpUrl, allPaths, stages);
         Object.assign(faults, noFaults());
-        assert.ok(performance.now() - t0 < 60_000, "retries are bounded");
         for (const a of report.arrays) {
           if (a.path === broken.path) {
             assert.match(a.error ?? "", new RegExp(`chunk ${chunkKey}\\b`), a.error);
@@ -162,7 +160,9 @@ Deno.test("the sample store served over HTTP from 127.0.0.1", async (t) => {
         faults.delayCount = 1;
         assert.deepEqual(await store.get("/recon-2/em/fibsem-int16/.zattrs"), want);
         faults.delayCount = Infinity;
-        const t0 = performance.now();
+        // The first get's timed-out attempt is logged when its held reply ends.
+        await new Promise((r) => setTimeout(r, 1_100));
+        const before = served.filter((r) => r.path.endsWith("fibsem-int16/.zattrs")).length;
         await assert.rejects(store.get("/recon-2/em/fibsem-int16/.zattrs"), (e: unknown) => {
           assert.ok(e instanceof StoreError);
           assert.match(
@@ -172,8 +172,10 @@ Deno.test("the sample store served over HTTP from 127.0.0.1", async (t) => {
           return true;
         });
         Object.assign(faults, noFaults());
-        const elapsed = performance.now() - t0;
-        assert.ok(elapsed < 1_500, `three 150 ms attempts took ${elapsed.toFixed(0)} ms`);
+        // Bounded by attempts, not by time: exactly three requests reached the server.
+        await new Promise((r) => setTimeout(r, 1_100)); // let the held replies finish
+        const after = served.filter((r) => r.path.endsWith("fibsem-int16/.zattrs")).length;
+        assert.equal(after - before, 3);
       },
     );
 

