@@ -51,14 +51,33 @@ export function compileArgs(opts: { output: string; target?: string }): string[]
   ];
 }
 
+const HELP = `lamella: build dist/lamella, a single binary that behaves like \`deno task process\`.
+
+Usage: deno task compile [--target TRIPLE] [--output PATH] [--dry-run]
+
+Options:
+  --target TRIPLE  cross-compile, e.g. x86_64-unknown-linux-gnu, aarch64-apple-darwin
+  --output PATH    where the binary goes (default: dist/lamella)
+  --dry-run        print the deno compile command and exit
+  -h, --help       this text
+
+deno compile downloads its runtime (denort) unless DENORT_BIN names a local copy
+of the same Deno version; set it on machines without internet access.`;
+
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       target: { type: "string" },
       output: { type: "string", default: "dist/lamella" },
       "dry-run": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     },
+    strict: true,
   });
+  if (values.help) {
+    console.log(HELP);
+    Deno.exit(0);
+  }
   const args = compileArgs({ output: values.output!, target: values.target });
   const denort = Deno.env.get("DENORT_BIN");
   console.error(`${denort ? `DENORT_BIN=${denort} ` : ""}deno ${args.join(" ")}`);

@@ -30,7 +30,8 @@ import {
   probeEnvironment,
 } from "../src/plan/budget.ts";
 import { loadPipelineConfig } from "../src/plan/config.ts";
-import { ConfigError } from "../src/model/errors.ts";
+import { ConfigError, LamellaError } from "../src/model/errors.ts";
+import { runCli } from "../src/run/cli.ts";
 import { runPipeline } from "../src/run/pipeline.ts";
 import { reportJson } from "../src/report/json.ts";
 import { renderReportHtml } from "../src/report/html/mod.ts";
@@ -294,31 +295,58 @@ export function cronHandler(
   };
 }
 
+const HELP = `lamella: scheduled runs (Deno.cron) of the config's \`schedules\`.
+
+Usage: deno task cron [--config FILE] [--once NAME] [--kv PATH]
+
+Options:
+  --config FILE   pipeline YAML with a \`schedules:\` list (default: config/pipeline.yaml)
+  --once NAME     run the job NAME now, store its report, print its run record, and exit
+  --kv PATH       Deno KV database (default: the platform's; ":memory:" for a throwaway one)
+  -h, --help      this text
+
+Each job stores its report at its \`report\` destination (Deno KV by default; a
+directory, or an s3:// URL) and a run record in KV under ["runs", job, startedAt].`;
+
 if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      config: { type: "string", default: "config/pipeline.yaml" },
-      once: { type: "string" },
-      kv: { type: "string" },
-    },
+  await runCli(async () => {
+    const { values } = parseArgs({
+      options: {
+        config: { type: "string", default: "config/pipeline.yaml" },
+        once: { type: "string" },
+        kv: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    return await cronMain(values);
   });
+}
+
+async function cronMain(
+  values: { config?: string; once?: string; kv?: string },
+): Promise<number> {
   const schedules = await loadSchedules(values.config!);
   // On Deploy the project's KV; locally the default database, or --kv PATH (":memory:" too).
   const kv = await Deno.openKv(values.kv);
   if (values.once) {
     const job = schedules.find((s) => s.name === values.once);
     if (!job) {
-      console.error(
+      kv.close();
+      throw new LamellaError(
         `no schedule named ${values.once}; known: ${schedules.map((s) => s.name).join(", ")}`,
       );
-      Deno.exit(1);
     }
     try {
       const record = await runScheduledJob(job, kv, values.config!);
       console.log(`run ${JSON.stringify(record)}`);
+      return 0;
     } catch (e) {
-      console.error(`[${job.name}] ${(e as Error).message}`);
-      Deno.exit(1);
+      throw new LamellaError(`[${job.name}] ${(e as Error).message}`, { cause: e });
     } finally {
       kv.close();
     }
@@ -330,5 +358,7 @@ if (import.meta.main) {
         await handler();
       });
     }
+    // Deno.cron keeps the process alive; this promise never settles.
+    return await new Promise<number>(() => {});
   }
 }

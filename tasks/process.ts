@@ -16,8 +16,14 @@ import { createProgress } from "../src/run/progress.ts";
 import { renderReportHtml } from "../src/report/html/mod.ts";
 import { NULL_TRACE, Trace } from "../src/run/trace.ts";
 import { formatTable, writeReport } from "../src/report/json.ts";
-import { writeFileAtomic } from "../src/store/atomic.ts";
-import { clearCheckpoints, readCheckpoints, saveCheckpoint } from "../src/run/checkpoint.ts";
+import { checkWritable, writeFileAtomic } from "../src/store/atomic.ts";
+import { dirname } from "node:path";
+import {
+  checkpointKey,
+  clearCheckpoints,
+  readCheckpoints,
+  saveCheckpoint,
+} from "../src/run/checkpoint.ts";
 import { generateSample, sampleIsComplete } from "../tools/sample/sample.ts";
 import { toShardFile, writeShardFile } from "../src/distributed/shard.ts";
 import { parseShardSpec } from "../src/plan/shard_range.ts";
@@ -157,7 +163,18 @@ async function main(): Promise<number> {
   }
 
   const outDir = values.out ?? config.output.dir ?? "out";
-  const completed = values.resume ? await readCheckpoints(outDir, source) : undefined;
+  // Fail now, not after the first array's work, when the results cannot be written.
+  if (!values.plan) await checkWritable(outDir, "--out directory");
+  if (values.trace) await checkWritable(dirname(values.trace) || ".", "--trace file's directory");
+  const checkpoint = checkpointKey(source, stages);
+  const saved = values.resume ? await readCheckpoints(outDir, checkpoint) : undefined;
+  const completed = saved?.kept;
+  if (saved?.stale.length) {
+    log(
+      `--resume: ${saved.stale.length} array(s) in ${outDir} were saved by a run with another ` +
+        `source or stage set; they are recomputed`,
+    );
+  }
   if (tuned) {
     log(
       `using tuned settings from ${tuneFile} (deno task tune, ${tuned.measuredAt}): decoder ${tuned.decoder}${
@@ -185,7 +202,7 @@ async function main(): Promise<number> {
     partials: shard !== undefined,
     onArrayDone: values.plan || shard
       ? undefined
-      : (result) => saveCheckpoint(outDir, source, result),
+      : (result) => saveCheckpoint(outDir, checkpoint, result),
   });
   progress.close();
   if (values.plan) {

@@ -3,6 +3,7 @@
  * sinks the run, and nothing half-written is left in the output directory.
  */
 import assert from "node:assert/strict";
+import { checkpointKey } from "../src/run/checkpoint.ts";
 import { createArrayV2, writeArray, writeGroupV2 } from "../tools/sample/zarr_write.ts";
 import { assertValidReport } from "./_schema.ts";
 
@@ -128,7 +129,10 @@ Deno.test("--resume keeps the arrays an earlier run finished and redoes the fail
     saved.seconds = 123.5; // a marker that it was kept, not recomputed
     await Deno.writeTextFile(
       `${cwd}/out/.lamella-checkpoint/good.json`,
-      JSON.stringify({ source: store, result: saved }),
+      JSON.stringify({
+        key: checkpointKey(store, [{ name: "stats", options: {} }]),
+        result: saved,
+      }),
     );
     const again = await process(cwd, [
       "--source",
@@ -201,6 +205,42 @@ Deno.test("a bad environment value is rejected naming the variable and the accep
     const err = new TextDecoder().decode(stderr);
     assert.match(err, /LARGE_ARRAY_MODE/);
     assert.match(err, /stream/);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("--resume with another stage set recomputes the saved arrays instead of mixing them in", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "lamella-bad-" });
+  try {
+    const store = await badStore(cwd);
+    await process(cwd, ["--source", store, "--out", "out", "--stages", "stats"]);
+    const saved = JSON.parse(await Deno.readTextFile(`${cwd}/out/report.json`)).arrays
+      .find((a: { path: string }) => a.path === "good");
+    await Deno.mkdir(`${cwd}/out/.lamella-checkpoint`, { recursive: true });
+    await Deno.writeTextFile(
+      `${cwd}/out/.lamella-checkpoint/good.json`,
+      JSON.stringify({
+        key: checkpointKey(store, [{ name: "stats", options: {} }]),
+        result: saved,
+      }),
+    );
+    const again = await process(cwd, [
+      "--source",
+      store,
+      "--out",
+      "out",
+      "--stages",
+      "stats,histogram",
+      "--resume",
+    ]);
+    assert.match(
+      again.err,
+      /1 array\(s\) in out were saved by a run with another source or stage set/,
+    );
+    const good = JSON.parse(await Deno.readTextFile(`${cwd}/out/report.json`)).arrays
+      .find((a: { path: string }) => a.path === "good");
+    assert.ok(good.histogram, "recomputed with both stages");
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }

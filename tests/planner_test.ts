@@ -43,7 +43,7 @@ Deno.test("on a local store every strategy reads, decodes and reduces one chunk 
   assert.deepEqual(planArray(array(12e6), budget(), limits()), {
     strategy: "direct",
     reason:
-      "direct: 12 MB array < 25 MB threshold; 2 workers, each reading, decoding and reducing one 1 MB chunk at a time (local reads); at most 2 MB decoded + 2 MB encoded + 4.2 MB kernel work space in flight within a 300 MB budget",
+      "direct: 12 MB array < 25 MB threshold; 2 workers, each reading, decoding and reducing one 1 MB chunk at a time (local reads); at most 2 MB decoded + 2 MB encoded + 4.2 MB kernel work space in flight within a 286.1 MiB budget",
     batchChunks: 1,
     inFlightBytes: 2e6,
     encodedInFlightBytes: 2 * encodedBound(1e6),

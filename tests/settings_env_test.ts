@@ -108,12 +108,12 @@ Deno.test("an undefined value in a higher layer defers to the lower one", () => 
   assert.equal(limits.largeArrayMode, "skip");
 });
 
-Deno.test("a memory fraction outside (0, 1] is rejected naming the layer that set it", () => {
+Deno.test("a memory fraction outside (0, 1] is rejected naming the layer and key that set it", () => {
   assert.throws(
     () => mergeLimits({}, {}, { memoryFraction: 1.5 }),
     (error: unknown) =>
-      error instanceof ConfigError && error.source === "config" &&
-      error.key === "memoryFraction" && /\(0, 1\]/.test(error.message),
+      error instanceof ConfigError && error.source === "the pipeline file" &&
+      error.key === "limits.memory_fraction" && /\(0, 1\]/.test(error.message),
   );
 });
 
@@ -130,14 +130,15 @@ Deno.test("a fractional worker count from a flag is rejected", () => {
   assert.throws(
     () => mergeLimits({ workers: 2.5 }, {}, {}),
     (error: unknown) =>
-      error instanceof ConfigError && error.source === "flags" && error.key === "workers",
+      error instanceof ConfigError && error.source === "--workers" &&
+      /^--workers: expected a positive whole number/.test(error.message),
   );
 });
 
 Deno.test("an infinite memory limit override is rejected", () => {
   assert.throws(
     () => mergeLimits({}, {}, { memoryLimitMb: Infinity }),
-    (error: unknown) => error instanceof ConfigError && error.key === "memoryLimitMb",
+    (error: unknown) => error instanceof ConfigError && error.key === "limits.memory_limit_mb",
   );
 });
 

@@ -273,7 +273,13 @@ export function describeBudget(budget: Budget, limits: LimitSettings): string {
     "cgroup-v2": `cgroup v2 ${budget.cgroupPath}`,
     cgroup: "cgroup, via process.constrainedMemory()",
     system: "system memory",
-    override: "override MEMORY_LIMIT_MB",
+    override: `override ${
+      {
+        flags: "--memory-limit-mb",
+        environment: "MEMORY_LIMIT_MB",
+        config: "limits.memory_limit_mb",
+      }[limits.memoryLimitFrom ?? "environment"]
+    }`,
     platform: `${budget.platform ?? "platform"} isolate limit`,
   }[budget.memorySource];
   const cpu = budget.cpuLimit === null ? "" : ` (CPU limit ${round(budget.cpuLimit, 2)})`;

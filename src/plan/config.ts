@@ -28,6 +28,9 @@ export interface PipelineConfig {
   s3: { region?: string; endpoint?: string };
 }
 
+/** The report files `output.formats` may ask for. */
+const OUTPUT_FORMATS = ["json", "html"];
+
 const TOP_KEYS = ["source", "arrays", "stages", "output", "limits", "s3", "schedules"];
 const LIMIT_KEYS: Record<string, keyof LimitOverrides> = {
   memory_limit_mb: "memoryLimitMb",
@@ -75,7 +78,12 @@ export function parsePipelineConfig(text: string, file: string): PipelineConfig 
     limits: {},
     s3: {},
   };
-  if (doc.contents === null) return config;
+  if (doc.contents === null) {
+    fail(
+      "the pipeline file is empty; give at least `stages:` (see config/pipeline.yaml)",
+      "(root)",
+    );
+  }
   if (!isMap(doc.contents)) fail("expected a mapping at the top level", "(root)", doc.contents);
   const root = doc.contents as unknown as { items: Array<{ key: Node; value: Node | null }> };
 
@@ -129,8 +137,17 @@ export function parsePipelineConfig(text: string, file: string): PipelineConfig 
         for (const { key: k, value: v } of mapItems(value, name)) {
           const kn = keyName(k);
           if (kn === "dir") config.output.dir = str(v, `output.${kn}`);
-          else if (kn === "formats") config.output.formats = strings(v, `output.${kn}`);
-          else fail(`unknown key; expected dir or formats`, `output.${kn}`, k);
+          else if (kn === "formats") {
+            config.output.formats = strings(v, `output.${kn}`);
+            const bad = config.output.formats.filter((f) => !OUTPUT_FORMATS.includes(f));
+            if (bad.length) {
+              fail(
+                `unknown format ${bad.join(", ")}; expected ${OUTPUT_FORMATS.join(" and/or ")}`,
+                `output.${kn}`,
+                v,
+              );
+            }
+          } else fail(`unknown key; expected dir or formats`, `output.${kn}`, k);
         }
         break;
       case "limits":
@@ -157,6 +174,9 @@ export function parsePipelineConfig(text: string, file: string): PipelineConfig 
           } else {
             const n = num(v, `limits.${kn}`);
             if (!(n >= 0)) fail(`expected a non-negative number; found ${n}`, `limits.${kn}`, v);
+            if (field === "memoryFraction" && !(n > 0 && n <= 1)) {
+              fail(`expected a fraction in (0, 1], e.g. 0.6; found ${n}`, `limits.${kn}`, v);
+            }
             (config.limits as Record<string, number>)[field] = n;
           }
         }

@@ -9,7 +9,7 @@
  */
 
 import type { Plan } from "../model/plan.ts";
-import type { Budget } from "./budget.ts";
+import { type Budget, formatMiB } from "./budget.ts";
 import type { LimitSettings } from "./settings_env.ts";
 
 /** What the planner needs to know about an array. */
@@ -150,7 +150,7 @@ export function planArray(array: PlannedArray, budget: Budget, limits: LimitSett
   let workers = Math.max(1, Math.min(budget.workers, chunkCount));
   while (workers > 1 && perWorker * workers > budget.budgetBytes) workers--;
   const available = budget.budgetBytes - perWorker * workers;
-  const within = `within a ${formatMB(budget.budgetBytes)} budget`;
+  const within = `within a ${formatMiB(budget.budgetBytes)} budget`;
 
   if (available < 0) {
     const state = stateBytes > 0 ? ` and ${formatMB(stateBytes)} of stage state` : "";
@@ -160,7 +160,7 @@ export function planArray(array: PlannedArray, budget: Budget, limits: LimitSett
       } while decoding, plus ${
         formatMB(workspace)
       } of kernel work space${state}, but the budget is ${
-        formatMB(budget.budgetBytes)
+        formatMiB(budget.budgetBytes)
       }; raise the memory limit (MEMORY_LIMIT_MB or the container's) or the memory fraction, or rechunk the array into smaller chunks`,
     );
   }

@@ -21,6 +21,8 @@ export const LARGE_ARRAY_MODES: readonly LargeArrayMode[] = ["stream", "skip", "
 export interface LimitSettings {
   /** Memory limit to use instead of the detected one (`MEMORY_LIMIT_MB`). */
   memoryLimitMb?: number;
+  /** Which layer set `memoryLimitMb` (for the budget line): flags, environment or config. */
+  memoryLimitFrom?: "flags" | "environment" | "config";
   /**
    * Largest array processed at all (`MAX_ARRAY_SIZE_MB`); larger ones follow
    * `largeArrayMode`. Default `Infinity`: no maximum.
@@ -73,7 +75,7 @@ export const DEFAULT_LIMITS: Readonly<LimitSettings> = Object.freeze({
   chunkedMaxMb: 100,
 });
 
-type NumericKey = Exclude<keyof LimitSettings, "largeArrayMode">;
+type NumericKey = Exclude<keyof LimitSettings, "largeArrayMode" | "memoryLimitFrom">;
 
 const SIZE_VARIABLES: ReadonlyArray<[string, NumericKey]> = [
   ["MEMORY_LIMIT_MB", "memoryLimitMb"],
@@ -152,6 +154,19 @@ export function parseLimitEnv(env: Record<string, string | undefined>): LimitOve
   return limits;
 }
 
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The environment variable behind each limit, for messages. */
+const ENV_NAMES: Partial<Record<keyof LimitSettings, string>> = {
+  memoryLimitMb: "MEMORY_LIMIT_MB",
+  maxArraySizeMb: "MAX_ARRAY_SIZE_MB",
+  zarrChunkSizeMb: "ZARR_CHUNK_SIZE_MB",
+  streamingChunkMb: "STREAMING_CHUNK_MB",
+  largeArrayMode: "LARGE_ARRAY_MODE",
+  workers: "LAMELLA_WORKERS",
+  remoteLatencyMs: "LAMELLA_REMOTE_LATENCY_MS",
+};
+
 /**
  * Merges the layers, highest precedence first: CLI flags, environment
  * variables, config file, then `defaults`. A layer's `undefined` values defer
@@ -191,10 +206,21 @@ export function mergeLimits(
     }
   }
   const limits = merged as unknown as LimitSettings;
+  if (limits.memoryLimitMb !== undefined) {
+    limits.memoryLimitFrom = origin.memoryLimitMb as LimitSettings["memoryLimitFrom"];
+  }
   const fail = (key: keyof LimitSettings, expected: string): never => {
+    const layer = origin[key] ?? "defaults";
+    const where = layer === "flags"
+      ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+      : layer === "environment"
+      ? ENV_NAMES[key] ?? "environment"
+      : layer === "config"
+      ? "the pipeline file"
+      : "defaults";
     throw new ConfigError(`expected ${expected}; found ${String(limits[key])}`, {
-      source: origin[key] ?? "defaults",
-      key,
+      source: where,
+      key: layer === "config" ? `limits.${snake(key)}` : layer === "defaults" ? key : undefined,
     });
   };
   const positive = (key: NumericKey, optional = false) => {

@@ -18,6 +18,7 @@ export { escapeHtml, renderReportHtml } from "./html/mod.ts";
 export {
   describeDestination,
   KV_PART_BYTES,
+  kvStringBytes,
   parseReportTarget,
   readKvReport,
   type ReportDestination,

@@ -213,6 +213,24 @@ export function runStamp(startedAt: string): string {
   return startedAt.replaceAll(":", "-");
 }
 
+/**
+ * Bytes a string takes as a Deno KV value: V8 serialises it as one byte per
+ * character when every character is Latin-1, and two otherwise (one en dash
+ * doubles the size of a report). KV refuses values over 64 KiB.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { kvStringBytes } from "./sinks.ts";
+ * assertEquals(kvStringBytes("abc"), 3);
+ * assertEquals(kvStringBytes("a–c"), 6);
+ * ```
+ */
+export function kvStringBytes(text: string): number {
+  // deno-lint-ignore no-control-regex
+  return /[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length;
+}
+
 /** What {@linkcode storeReport} needs besides the files. */
 export interface StoreContext {
   /** The KV database for run records (and `kv` reports). */
@@ -256,7 +274,7 @@ export async function storeReport(
     let reportKey: Deno.KvKey | undefined;
     for (const file of files) {
       const bytes = encoder.encode(file.text);
-      if (file.name === "report.json" && bytes.length <= KV_PART_BYTES) {
+      if (file.name === "report.json" && kvStringBytes(file.text) <= KV_PART_BYTES) {
         reportKey = ["reports", ctx.job, ctx.startedAt];
         await ctx.kv.set(reportKey, file.text);
         continue;

@@ -8,6 +8,7 @@
 import type { Report } from "../model/report.ts";
 import { writeFileAtomic } from "../store/atomic.ts";
 import { reportJson } from "../report/json.ts";
+import type { StageSpec } from "../stages/stage.ts";
 
 /** Folder of per-array results inside an output directory (for --resume). */
 export const CHECKPOINT_DIR = ".lamella-checkpoint";
@@ -22,42 +23,60 @@ function checkpointPath(dir: string, arrayPath: string): string {
 }
 
 /**
+ * What makes a checkpoint reusable: the same source and the same stages with
+ * the same options (a run with other stages must not mix its results in).
+ */
+export function checkpointKey(source: string, stages: StageSpec[]): string {
+  return JSON.stringify({ source, stages: stages.map(({ name, options }) => ({ name, options })) });
+}
+
+/**
  * Saves one finished array's result (atomically) so an interrupted run can
- * be resumed; the whole report is written at the end.
+ * be resumed; the whole report is written at the end. `key` is
+ * {@linkcode checkpointKey} of the run.
  *
  * @example
  * ```ts
- * import { assert } from "@std/assert";
- * import { readCheckpoints, saveCheckpoint } from "./checkpoint.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { checkpointKey, readCheckpoints, saveCheckpoint } from "./checkpoint.ts";
  * const dir = Deno.makeTempDirSync();
- * await saveCheckpoint(dir, "source.zarr", { path: "a/s0" } as never);
- * assert((await readCheckpoints(dir, "source.zarr")).has("a/s0"));
+ * const stats = checkpointKey("source.zarr", [{ name: "stats", options: {} }]);
+ * await saveCheckpoint(dir, stats, { path: "a/s0" } as never);
+ * assertEquals([...(await readCheckpoints(dir, stats)).kept.keys()], ["a/s0"]);
+ * // Another stage set: nothing is kept, and the stale checkpoint is counted.
+ * const other = checkpointKey("source.zarr", [{ name: "histogram", options: {} }]);
+ * assertEquals((await readCheckpoints(dir, other)).stale, ["a/s0"]);
  * ```
  */
 export async function saveCheckpoint(
   dir: string,
-  source: string,
+  key: string,
   result: Report["arrays"][number],
 ): Promise<void> {
   if (result.error) return; // failed arrays are retried on resume
-  await writeFileAtomic(checkpointPath(dir, result.path), reportJson({ source, result }));
+  await writeFileAtomic(checkpointPath(dir, result.path), reportJson({ key, result }));
 }
 
-/** Finished array results of an earlier run of the same source in `dir`. */
+/**
+ * Finished array results of an earlier run with the same `key` in `dir`
+ * (`kept`), and the paths of checkpoints from a run of another source or
+ * stage set (`stale`: recomputed, never mixed in).
+ */
 export async function readCheckpoints(
   dir: string,
-  source: string,
-): Promise<Map<string, Report["arrays"][number]>> {
+  key: string,
+): Promise<{ kept: Map<string, Report["arrays"][number]>; stale: string[] }> {
   const out = new Map<string, Report["arrays"][number]>();
+  const stale: string[] = [];
   const folder = `${dir.replace(/\/+$/, "")}/${CHECKPOINT_DIR}`;
   try {
     for await (const entry of Deno.readDir(folder)) {
       if (!entry.isFile || !entry.name.endsWith(".json")) continue;
       try {
         const saved = JSON.parse(await Deno.readTextFile(`${folder}/${entry.name}`));
-        if (saved.source === source && saved.result?.path !== undefined) {
-          out.set(saved.result.path, saved.result);
-        }
+        if (saved.result?.path === undefined) continue;
+        if (saved.key === key) out.set(saved.result.path, saved.result);
+        else stale.push(saved.result.path);
       } catch {
         // A checkpoint is written atomically; anything unreadable is ignored.
       }
@@ -65,7 +84,7 @@ export async function readCheckpoints(
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  return out;
+  return { kept: out, stale: stale.sort() };
 }
 
 /** Removes the per-array results once the whole report is written. */

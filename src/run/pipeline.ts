@@ -123,6 +123,7 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
     : undefined;
   pool?.warm();
   const arrays: ArrayReport[] = [];
+  const applied = new Set<string>();
   try {
     const store = await openStore(request.source, {
       s3Region: request.s3?.region,
@@ -146,7 +147,10 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
         continue;
       }
       const t0 = performance.now();
-      const result = await processArray({ store, stages, budget, request, log, pool }, item);
+      const result = await processArray(
+        { store, stages, budget, request, log, pool, applied },
+        item,
+      );
       request.trace?.complete(item.path || "(root array)", "array", t0, performance.now() - t0, {
         strategy: result.strategy,
         bytes: result.bytes,
@@ -163,21 +167,60 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
   } finally {
     pool?.close();
   }
+  for (const w of unappliedStages(request, stages, applied, arrays)) {
+    budget.warnings.push(w);
+    log(`warning: ${w}`);
+  }
   return {
     version: VERSION,
     startedAt,
     seconds: (performance.now() - started) / 1000,
     source: request.source,
-    environment: {
-      ...budgetEnvironment(budget),
-      runtime: `deno ${Deno.version.deno}`,
-      os: `${Deno.build.os}-${Deno.build.arch}`,
-      cores: probe.cores,
-      limits: limitsForReport(request.limits),
-      warnings: budget.warnings,
-    },
+    environment: environmentOf(budget, probe, request.limits),
     arrays,
   };
+}
+
+/** The report's `environment`: the budget, the runtime and the limits planned with. */
+function environmentOf(
+  budget: Budget,
+  probe: EnvironmentProbe,
+  limits: LimitSettings,
+): Report["environment"] {
+  return {
+    ...budgetEnvironment(budget),
+    runtime: `deno ${Deno.version.deno}`,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    cores: probe.cores,
+    limits: limitsForReport(limits),
+    warnings: budget.warnings,
+  };
+}
+
+/**
+ * Stages configured with options that ran on none of the arrays (profile
+ * `axes: [7]` on 3-D data): said, not silently dropped.
+ */
+function unappliedStages(
+  request: RunRequest,
+  // deno-lint-ignore no-explicit-any
+  stages: Stage<any, unknown>[],
+  applied: Set<string>,
+  arrays: ArrayReport[],
+): string[] {
+  const opened = arrays.filter((a) => a.dtype !== "unknown" && !/^unsupported/.test(a.reason));
+  if (opened.length === 0 || request.planOnly) return [];
+  const configured = request.stages.filter((s) =>
+    s.options !== null && typeof s.options === "object" && Object.keys(s.options).length > 0
+  );
+  return configured
+    .filter((spec) => stages.some((s) => s.name === spec.name) && !applied.has(spec.name))
+    .map((spec) =>
+      `stage ${spec.name} ${
+        JSON.stringify(spec.options)
+      } applies to none of the ${opened.length} ` +
+      `array(s) (check its options against the arrays' shapes and paths)`
+    );
 }
 
 function limitsForReport(l: LimitSettings): Record<string, number | string | null> {
@@ -201,6 +244,8 @@ interface RunContext {
   request: RunRequest;
   log: (line: string) => void;
   pool?: WorkerPool;
+  /** Names of the stages that ran on at least one array. */
+  applied: Set<string>;
 }
 
 /**
@@ -243,11 +288,12 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
     ...(run.request.partials ? {} : { budgetBytes: run.budget.budgetBytes }),
   };
   const active = run.stages.filter((s) => !s.appliesTo || s.appliesTo(info));
+  for (const s of active) run.applied.add(s.name);
   const plan = planFor(run, base, arr, active);
   const planned: ArrayReport = { ...base, strategy: plan.strategy, reason: plan.reason };
   run.log(`${name}: ${plan.reason}`);
   if (plan.strategy === "skip" || plan.strategy === "error" || run.request.planOnly) {
-    const error = plan.strategy === "error" ? { error: plan.reason } : {};
+    const error = plan.strategy === "error" ? { error: plan.reason.replace(/^error: /, "") } : {};
     return { ...planned, seconds: seconds(), ...error };
   }
   const raw = await fastLayout(run.store, item.path, arr);

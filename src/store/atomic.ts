@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { StoreError } from "../model/errors.ts";
 
 /**
@@ -31,5 +32,49 @@ export async function writeFileAtomic(path: string, text: string | Uint8Array): 
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
     throw new StoreError(path, `cannot write: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * Checks, before any work, that files can be written in `dir` (creating it):
+ * a read-only directory, a path under a regular file or a directory of
+ * another user fails here, not after the first array's work.
+ *
+ * @example
+ * ```ts
+ * import { assertRejects } from "@std/assert";
+ * import { checkWritable } from "./atomic.ts";
+ * const dir = Deno.makeTempDirSync();
+ * await checkWritable(`${dir}/out`);
+ * Deno.writeTextFileSync(`${dir}/file`, "");
+ * await assertRejects(() => checkWritable(`${dir}/file/out`), Error, "cannot write");
+ * ```
+ */
+export async function checkWritable(dir: string, what = "output directory"): Promise<void> {
+  const probe = `${dir.replace(/\/+$/, "") || "."}/.lamella-write-check-${
+    crypto.randomUUID().slice(0, 8)
+  }`;
+  // The first directory on the way that does not exist yet: removed again after the check,
+  // so a run that fails later (no arrays, say) leaves nothing behind.
+  let created: string | undefined;
+  for (let d = dir.replace(/\/+$/, "") || "."; d && d !== "." && d !== "/"; d = dirname(d)) {
+    try {
+      await Deno.stat(d);
+      break;
+    } catch {
+      created = d;
+    }
+  }
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+    if (created) await Deno.remove(created, { recursive: true });
+  } catch (e) {
+    throw new StoreError(
+      dir,
+      `cannot write the ${what} here (${(e as Error).message}); choose another directory`,
+      { cause: e },
+    );
   }
 }

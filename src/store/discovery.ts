@@ -177,6 +177,8 @@ export async function discoverArrays(
   patterns: string[],
   root = "",
 ): Promise<FoundArray[]> {
+  // "recon-1/em/" means the group recon-1/em: a trailing slash is not part of any path.
+  patterns = patterns.map((p) => p.replace(/\/+$/, "")).filter((p) => p !== "");
   const matchers = patterns.map(globToRegExp);
   const clean = (p: string) => p.replace(/^\/+|\/+$/g, "");
   // A literal pattern naming a group covers every array below it.

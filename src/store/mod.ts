@@ -28,7 +28,7 @@ export { FileStore, HttpStore, openStore } from "./store.ts";
 export { type Listing, openS3Store, parseS3Url, type S3Options, S3Store } from "./s3.ts";
 export type { RetryPolicy } from "./_http_retry.ts";
 export { discoverArrays, type FoundArray } from "./discovery.ts";
-export { writeFileAtomic } from "./atomic.ts";
+export { checkWritable, writeFileAtomic } from "./atomic.ts";
 export { registerNativeCodecs } from "./codecs.ts";
 export { type Compression, createDecoder, type Decoder, decoder } from "./decoders.ts";
 export {

@@ -221,6 +221,13 @@ async function openBase(
   options: { s3Region?: string; s3Endpoint?: string },
 ): Promise<Store> {
   if (/^https?:\/\//.test(source)) return new HttpStore(source);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source)?.[1];
+  if (scheme && !["file", "s3"].includes(scheme.toLowerCase())) {
+    throw new StoreError(
+      source,
+      `${scheme}:// is not supported; lamella reads a local path, file://, http(s):// or s3:// URL`,
+    );
+  }
   if (source.startsWith("s3://")) {
     return openS3Store(source, { region: options.s3Region, endpoint: options.s3Endpoint });
   }

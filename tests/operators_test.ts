@@ -1,0 +1,146 @@
+/**
+ * What an operator hits on day one (issue 18): each case fails early and
+ * clearly, or carries on and says why. Runs the real tasks in a temporary
+ * working directory.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_LIMITS, mergeLimits } from "../src/plan/settings_env.ts";
+import { describeBudget, detectBudget } from "../src/plan/budget.ts";
+import { parsePipelineConfig } from "../src/plan/config.ts";
+import { ConfigError, StoreError } from "../src/model/errors.ts";
+import { openStore } from "../src/store/store.ts";
+import { discoverArrays } from "../src/store/discovery.ts";
+import { runPipeline } from "../src/run/pipeline.ts";
+import { kvStringBytes, storeReport } from "../src/report/sinks.ts";
+import { generateSample } from "../tools/sample/sample.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+async function task(cwd: string, file: string, args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}tasks/${file}`, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, out: text.decode(out.stdout), err: text.decode(out.stderr) };
+}
+
+let sampleDir: string | undefined;
+async function sample(): Promise<string> {
+  if (!sampleDir) {
+    sampleDir = await Deno.makeTempDir({ prefix: "lamella-ops-" });
+    await generateSample(sampleDir, { scale: 0.25 });
+  }
+  return `${sampleDir}/sample.zarr`;
+}
+
+Deno.test("1. an --out that cannot be written fails before any array is processed", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "lamella-ops-" });
+  try {
+    await Deno.writeTextFile(`${cwd}/file`, "");
+    const r = await task(cwd, "process.ts", ["--source", await sample(), "--out", "file/out"]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /lamella: file\/out: cannot write the --out directory here/);
+    assert.doesNotMatch(r.err, /"event":"start"|arrays processed/, "no array was started");
+    assert.doesNotMatch(r.err, /NotADirectory|at .*\.ts:\d+/, "no stack trace");
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("2. a report with non-Latin-1 text is stored in KV by its serialised size", async () => {
+  // One en dash makes V8 store the whole string as two bytes per character.
+  const text = `{"reason": "25–100 MB", "pad": "${"x".repeat(40_000)}"}`;
+  assert.ok(new TextEncoder().encode(text).length < 60_000);
+  assert.ok(kvStringBytes(text) > 60_000);
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const stored = await storeReport(
+      { kind: "kv" },
+      [{ name: "report.json", text, contentType: "application/json" }],
+      { kv, job: "nightly", startedAt: "2026-12-04T00:00:00Z", env: {} },
+    );
+    assert.equal(stored.reportKey, undefined, "stored in parts, not as one value");
+    assert.ok(stored.kvParts?.["report.json"]);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("5. config mistakes are errors that name the file, line and key", () => {
+  const bad = (text: string, pattern: RegExp) =>
+    assert.throws(
+      () => parsePipelineConfig(text, "p.yaml"),
+      (e: unknown) => e instanceof ConfigError && pattern.test(e.message),
+      text,
+    );
+  bad("", /p\.yaml.*the pipeline file is empty/);
+  bad("output:\n  formats: [json, pdf]\n", /p\.yaml:2 \(output\.formats\): unknown format pdf/);
+  bad("limits:\n  memory_fraction: 1.5\n", /p\.yaml:2 \(limits\.memory_fraction\): .*\(0, 1\]/);
+});
+
+Deno.test("5. a stage whose options fit none of the arrays is a warning, not silence", async () => {
+  const report = await runPipeline({
+    source: await sample(),
+    arrays: ["recon-2/**"],
+    stages: [{ name: "stats", options: {} }, { name: "profile", options: { axes: [7] } }],
+    stagesSource: "test",
+    limits: DEFAULT_LIMITS,
+  });
+  assert.ok(report.arrays.every((a) => !a.profiles));
+  assert.ok(
+    report.environment.warnings.some((w) =>
+      /stage profile \{"axes":\[7\]\} applies to none/.test(w)
+    ),
+    report.environment.warnings.join("\n"),
+  );
+});
+
+Deno.test("6. --help of every task prints its usage and exits 0", async () => {
+  for (const file of ["process.ts", "cron.ts", "compile.ts", "merge.ts", "tune.ts"]) {
+    const r = await task(ROOT, file, ["--help"]);
+    assert.equal(r.code, 0, `${file}: ${r.err}`);
+    assert.match(r.out, /Usage: deno task/, file);
+  }
+});
+
+Deno.test("6. messages say where a value came from, once, in one unit", async () => {
+  const limits = mergeLimits({ memoryLimitMb: 512 }, {}, {});
+  const line = describeBudget(
+    detectBudget(limits, { cgroup: null, systemMemoryBytes: 2 ** 33, cores: 2, rssBytes: 5e7 }),
+    limits,
+  );
+  assert.match(line, /\(override --memory-limit-mb\)/);
+  // A refused plan is printed as "error: ..." once, not "error: error: ...".
+  const report = await runPipeline({
+    source: await sample(),
+    arrays: ["recon-2/em/fibsem-int16/s0"],
+    stages: [{ name: "stats", options: {} }],
+    stagesSource: "test",
+    limits: { ...DEFAULT_LIMITS, maxArraySizeMb: 0.001, largeArrayMode: "fail" },
+  });
+  assert.ok(report.arrays[0].error);
+  assert.doesNotMatch(report.arrays[0].error!, /^error:/);
+  // The planner's budget is in MiB, like the budget line.
+  assert.match(report.arrays[0].reason + line, /MiB/);
+});
+
+Deno.test("6. a trailing slash in --arrays matches the group; ftp:// is refused by name", async () => {
+  const store = await openStore(await sample());
+  const withSlash = await discoverArrays(store, ["recon-2/em/"]);
+  assert.deepEqual(withSlash, await discoverArrays(store, ["recon-2/em"]));
+  assert.ok(withSlash.length > 0);
+  await assert.rejects(
+    openStore("ftp://example.org/data.zarr"),
+    (e: unknown) => e instanceof StoreError && /ftp:\/\/ is not supported/.test(e.message),
+  );
+});
+
+Deno.test({
+  name: "(cleanup)",
+  fn: async () => {
+    if (sampleDir) await Deno.remove(sampleDir, { recursive: true });
+  },
+});
