@@ -60,6 +60,8 @@ Options:
   --max-array-size-mb N   largest array processed at all
   --large-array-mode M    stream | skip | fail, for arrays over the maximum
   --workers N             worker count instead of the detected one
+  --request-timeout-s S   seconds one remote request may take before a retry (default 10)
+  --run-deadline-s S      seconds the whole run may take; arrays not started by then are skipped
   --quiet                 print only errors and the final table
   --verbose               more detail while running
   --trace FILE            write a Chrome trace-event JSON (open in Perfetto) of arrays and workers
@@ -67,7 +69,8 @@ Options:
 
 Environment (overridden by flags, overriding the config): MEMORY_LIMIT_MB,
 MAX_ARRAY_SIZE_MB, ZARR_CHUNK_SIZE_MB, STREAMING_CHUNK_MB, LARGE_ARRAY_MODE,
-LAMELLA_WORKERS.
+LAMELLA_WORKERS, LAMELLA_REQUEST_TIMEOUT_S, LAMELLA_REQUEST_ATTEMPTS,
+LAMELLA_ARRAY_DEADLINE_S, LAMELLA_RUN_DEADLINE_S.
 
 Exit codes: 0 all arrays processed, 2 some arrays failed, 1 configuration error.`;
 
@@ -98,6 +101,8 @@ async function main(): Promise<number> {
       "max-array-size-mb": { type: "string" },
       "large-array-mode": { type: "string" },
       workers: { type: "string" },
+      "request-timeout-s": { type: "string" },
+      "run-deadline-s": { type: "string" },
       quiet: { type: "boolean" },
       verbose: { type: "boolean" },
       trace: { type: "string" },
@@ -126,6 +131,8 @@ async function main(): Promise<number> {
     memoryLimitMb: positiveFlag("memory-limit-mb", values["memory-limit-mb"]),
     maxArraySizeMb: positiveFlag("max-array-size-mb", values["max-array-size-mb"]),
     workers: positiveFlag("workers", values.workers),
+    requestTimeoutS: positiveFlag("request-timeout-s", values["request-timeout-s"]),
+    runDeadlineS: positiveFlag("run-deadline-s", values["run-deadline-s"]),
     ...(mode ? { largeArrayMode: mode as LimitOverrides["largeArrayMode"] } : {}),
   };
   // Settings measured by `deno task tune`, when present, replace the built-in defaults.

@@ -110,12 +110,12 @@ Deno.test("the sample store served over HTTP from 127.0.0.1", async (t) => {
     await t.step("503 replies are retried and the statistics do not change", async () => {
       const group = "recon-2/em/fibsem-int16";
       const before = served.filter((s) => s.status === 503).length;
-      // Three failures in a row: the first request needs all four attempts.
-      faults.failNext = 3;
+      // Two failures in a row: the first request needs all three attempts.
+      faults.failNext = 2;
       faults.status = 503;
       const report = await run(`${httpUrl}/${group}`, [], stages);
       Object.assign(faults, noFaults());
-      assert.equal(served.filter((s) => s.status === 503).length - before, 3);
+      assert.equal(served.filter((s) => s.status === 503).length - before, 2);
       assert.deepEqual(
         comparable(report),
         comparable(await run(`${filePath}/${group}`, [], stages)),
@@ -136,7 +136,7 @@ Deno.test("the sample store served over HTTP from 127.0.0.1", async (t) => {
           if (a.path === broken.path) {
             assert.match(a.error ?? "", new RegExp(`chunk ${chunkKey}\\b`), a.error);
             assert.match(a.error ?? "", /HTTP 500/);
-            assert.match(a.error ?? "", /after 4 attempts/);
+            assert.match(a.error ?? "", /after 3 attempts/);
           } else {
             assert.equal(a.error, undefined, `${a.path}: ${a.error}`);
             const local = fileReport.arrays.find((b) => b.path === a.path);
@@ -235,7 +235,7 @@ Deno.test("process exits 1 with a StoreError for an http source nothing listens 
       stderr,
       new RegExp(`^lamella: http://127\\.0\\.0\\.1:${port}/sample\\.zarr/`, "m"),
     );
-    assert.match(stderr, /after 4 attempts/);
+    assert.match(stderr, /after 3 attempts/);
     assert.doesNotMatch(stderr, /Uncaught|at .*\.ts:\d+/, "no stack trace");
   } finally {
     await Deno.remove(cwd, { recursive: true });

@@ -13,6 +13,7 @@ import { discoverArrays } from "../src/store/discovery.ts";
 import { runPipeline } from "../src/run/pipeline.ts";
 import { kvStringBytes, storeReport } from "../src/report/sinks.ts";
 import { generateSample } from "../tools/sample/sample.ts";
+import { serveDirectory } from "./_http_server.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -136,6 +137,64 @@ Deno.test("6. a trailing slash in --arrays matches the group; ftp:// is refused 
     openStore("ftp://example.org/data.zarr"),
     (e: unknown) => e instanceof StoreError && /ftp:\/\/ is not supported/.test(e.message),
   );
+});
+
+Deno.test("4. a stalled server costs one request's attempts, then every array says it stalled", async () => {
+  const store = await sample();
+  const server = serveDirectory(store.slice(0, store.lastIndexOf("/")));
+  // Every chunk of the EM pyramid hangs; metadata answers.
+  server.faults.delay = /fibsem-int16\/s\d\/\d+\/\d+\/\d+$/;
+  server.faults.delayMs = 2_000;
+  server.faults.delayCount = Infinity;
+  try {
+    const report = await runPipeline({
+      source: `${server.url}/sample.zarr`,
+      arrays: ["recon-2/em/fibsem-int16/*"],
+      stages: [{ name: "stats", options: {} }],
+      stagesSource: "test",
+      limits: { ...DEFAULT_LIMITS, requestTimeoutS: 0.2, requestAttempts: 2 },
+      workers: false,
+    });
+    const [first, ...rest] = report.arrays;
+    assert.ok(rest.length >= 2);
+    assert.match(first.error ?? "", /timed out after 200 ms \(after 2 attempts\)/);
+    for (const a of rest) {
+      assert.match(
+        a.error ?? "",
+        /not requested: 127\.0\.0\.1:\d+ stalled \(no reply within 200 ms/,
+      );
+    }
+  } finally {
+    await server.server.shutdown();
+  }
+});
+
+Deno.test("4. per-array and per-run deadlines end slow work with the setting's name", async () => {
+  const store = await sample();
+  const server = serveDirectory(store.slice(0, store.lastIndexOf("/")));
+  server.faults.delay = /fibsem-int16\/s0\/\d+\/\d+\/\d+$/;
+  server.faults.delayMs = 1_000;
+  server.faults.delayCount = Infinity;
+  try {
+    const report = await runPipeline({
+      source: `${server.url}/sample.zarr`,
+      arrays: ["recon-2/em/fibsem-int16/*"],
+      stages: [{ name: "stats", options: {} }],
+      stagesSource: "test",
+      limits: { ...DEFAULT_LIMITS, arrayDeadlineS: 0.5, runDeadlineS: 0.3 },
+      workers: false,
+    });
+    const [s0, ...rest] = report.arrays;
+    assert.match(
+      s0.error ?? "",
+      /s0: not finished within its deadline of 0\.5 s \(LAMELLA_ARRAY_DEADLINE_S/,
+    );
+    const skipped = rest.filter((a) => a.strategy === "skip");
+    assert.ok(skipped.length > 0, "arrays after the run's deadline are skipped");
+    for (const a of skipped) assert.match(a.reason, /run's deadline of 0\.3 s had passed/);
+  } finally {
+    await server.server.shutdown();
+  }
 });
 
 Deno.test({

@@ -42,6 +42,10 @@ const LIMIT_KEYS: Record<string, keyof LimitOverrides> = {
   memory_fraction: "memoryFraction",
   direct_max_mb: "directMaxMb",
   chunked_max_mb: "chunkedMaxMb",
+  request_timeout_s: "requestTimeoutS",
+  request_attempts: "requestAttempts",
+  array_deadline_s: "arrayDeadlineS",
+  run_deadline_s: "runDeadlineS",
 };
 
 /**

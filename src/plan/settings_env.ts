@@ -42,6 +42,23 @@ export interface LimitSettings {
    * it). Default: the planner's 50 ms.
    */
   remoteLatencyMs?: number;
+  /**
+   * Seconds one remote request may take, body included, before it is retried
+   * (`LAMELLA_REQUEST_TIMEOUT_S`, `limits.request_timeout_s`; default 10).
+   */
+  requestTimeoutS?: number;
+  /** Attempts per remote request, the first included (`LAMELLA_REQUEST_ATTEMPTS`; default 3). */
+  requestAttempts?: number;
+  /**
+   * Seconds one array may take; past it the array is an error and the run goes
+   * on (`LAMELLA_ARRAY_DEADLINE_S`, `limits.array_deadline_s`; default none).
+   */
+  arrayDeadlineS?: number;
+  /**
+   * Seconds the whole run may take; arrays not started by then are reported
+   * as skipped (`LAMELLA_RUN_DEADLINE_S`, `--run-deadline-s`; default none).
+   */
+  runDeadlineS?: number;
   /** Share of the memory limit lamella may use, in (0, 1] (default 0.6). */
   memoryFraction: number;
   /** Arrays smaller than this are processed directly (default 25). */
@@ -76,6 +93,17 @@ export const DEFAULT_LIMITS: Readonly<LimitSettings> = Object.freeze({
 });
 
 type NumericKey = Exclude<keyof LimitSettings, "largeArrayMode" | "memoryLimitFrom">;
+
+/** Seconds a remote request may take by default (`requestTimeoutS`). */
+export const DEFAULT_REQUEST_TIMEOUT_S = 10;
+/** Attempts per remote request by default (`requestAttempts`). */
+export const DEFAULT_REQUEST_ATTEMPTS = 3;
+
+const SECONDS_VARIABLES: ReadonlyArray<[string, NumericKey]> = [
+  ["LAMELLA_REQUEST_TIMEOUT_S", "requestTimeoutS"],
+  ["LAMELLA_ARRAY_DEADLINE_S", "arrayDeadlineS"],
+  ["LAMELLA_RUN_DEADLINE_S", "runDeadlineS"],
+];
 
 const SIZE_VARIABLES: ReadonlyArray<[string, NumericKey]> = [
   ["MEMORY_LIMIT_MB", "memoryLimitMb"],
@@ -139,6 +167,29 @@ export function parseLimitEnv(env: Record<string, string | undefined>): LimitOve
     }
     limits.workers = Number(workers);
   }
+  for (const [name, key] of SECONDS_VARIABLES) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    if (!(Number(value) > 0 && Number.isFinite(Number(value)))) {
+      throw new ConfigError(
+        `expected a positive number of seconds, e.g. 10; found ${JSON.stringify(env[name])}`,
+        { source: name },
+      );
+    }
+    limits[key] = Number(value);
+  }
+  const attempts = env.LAMELLA_REQUEST_ATTEMPTS?.trim();
+  if (attempts) {
+    if (!/^\d+$/.test(attempts) || Number(attempts) < 1) {
+      throw new ConfigError(
+        `expected a whole number of attempts >= 1, e.g. 3; found ${
+          JSON.stringify(env.LAMELLA_REQUEST_ATTEMPTS)
+        }`,
+        { source: "LAMELLA_REQUEST_ATTEMPTS" },
+      );
+    }
+    limits.requestAttempts = Number(attempts);
+  }
   const latency = env.LAMELLA_REMOTE_LATENCY_MS?.trim();
   if (latency) {
     if (!(Number(latency) >= 0 && Number.isFinite(Number(latency)))) {
@@ -165,6 +216,10 @@ const ENV_NAMES: Partial<Record<keyof LimitSettings, string>> = {
   largeArrayMode: "LARGE_ARRAY_MODE",
   workers: "LAMELLA_WORKERS",
   remoteLatencyMs: "LAMELLA_REMOTE_LATENCY_MS",
+  requestTimeoutS: "LAMELLA_REQUEST_TIMEOUT_S",
+  requestAttempts: "LAMELLA_REQUEST_ATTEMPTS",
+  arrayDeadlineS: "LAMELLA_ARRAY_DEADLINE_S",
+  runDeadlineS: "LAMELLA_RUN_DEADLINE_S",
 };
 
 /**

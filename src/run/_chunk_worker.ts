@@ -36,6 +36,8 @@ export interface ChunkJob {
   stageModules?: string[];
   /** How the array names its chunk keys, for errors. */
   naming?: ChunkNaming;
+  /** Timeouts and attempts of remote requests. */
+  retry?: { timeoutMs: number; attempts: number };
   from: number;
   to: number;
   inFlight: number;
@@ -77,6 +79,7 @@ async function storeFor(job: ChunkJob): Promise<Store> {
   const store = await openStore(job.source, {
     s3Region: job.s3?.region,
     s3Endpoint: job.s3?.endpoint,
+    retry: job.retry,
   });
   openedStore = { source: job.source, store };
   return store;

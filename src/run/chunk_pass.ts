@@ -48,6 +48,8 @@ export interface ChunkPassContext {
   stageModules: string[];
   /** How the array names its chunk keys, for errors. */
   naming?: ChunkNaming;
+  /** Timeouts and attempts of remote requests, for the workers' stores. */
+  retry?: { timeoutMs: number; attempts: number };
   /** Decoded bytes between collections on the generic path. */
   gcEveryBytes: number;
   onProgress: (done: number) => void;
@@ -160,6 +162,7 @@ export class ChunkPass {
       inFlight: c.plan.batchChunks,
       gcEveryBytes: c.gcEveryBytes,
       naming: c.naming,
+      retry: c.retry,
       ...(c.fast ? { raw: c.fast, workspaceBytes: c.plan.workspaceBytes } : {}),
     }, onDone);
     const label = `${c.name} chunks ${part.from}-${part.to}`;

@@ -31,7 +31,11 @@ import type { StageSpec } from "../stages/stage.ts";
 import { discoverArrays, type FoundArray } from "../store/discovery.ts";
 import { LamellaError, StoreError, UnsupportedError } from "../model/errors.ts";
 import { DEFAULT_WORKSPACE_BYTES, type Plan, planArray } from "../plan/planner.ts";
-import type { LimitSettings } from "../plan/settings_env.ts";
+import {
+  DEFAULT_REQUEST_ATTEMPTS,
+  DEFAULT_REQUEST_TIMEOUT_S,
+  type LimitSettings,
+} from "../plan/settings_env.ts";
 import { createStages, finalizeArray, importStageModules, statsStage } from "../stages/mod.ts";
 
 export { finalizeArray };
@@ -128,6 +132,7 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
     const store = await openStore(request.source, {
       s3Region: request.s3?.region,
       s3Endpoint: request.s3?.endpoint,
+      retry: retryOf(request.limits),
     });
     const found = await discoverArrays(store, request.arrays);
     if (found.length === 0) {
@@ -139,30 +144,13 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
       );
     }
     log(`Found ${found.length} array${found.length === 1 ? "" : "s"} in ${store.location}`);
+    const runDeadline = started + 1000 * (request.limits.runDeadlineS ?? Infinity);
     for (const item of found) {
-      const done = request.completed?.get(item.path);
-      if (done) {
-        log(`${item.path || "(root array)"}: complete in an earlier run; kept (--resume)`);
-        arrays.push(done);
+      if (performance.now() > runDeadline) {
+        arrays.push(pastRunDeadline(item, request.limits.runDeadlineS!));
         continue;
       }
-      const t0 = performance.now();
-      const result = await processArray(
-        { store, stages, budget, request, log, pool, applied },
-        item,
-      );
-      request.trace?.complete(item.path || "(root array)", "array", t0, performance.now() - t0, {
-        strategy: result.strategy,
-        bytes: result.bytes,
-        ...(result.error ? { error: result.error } : {}),
-      });
-      request.progress?.arrayEnd(item.path || "(root array)", {
-        seconds: result.seconds,
-        strategy: result.strategy,
-        ...(result.error ? { error: result.error } : {}),
-      });
-      await request.onArrayDone?.(result);
-      arrays.push(result);
+      arrays.push(await arrayOf({ store, stages, budget, request, log, pool, applied }, item));
     }
   } finally {
     pool?.close();
@@ -194,6 +182,70 @@ function environmentOf(
     cores: probe.cores,
     limits: limitsForReport(limits),
     warnings: budget.warnings,
+  };
+}
+
+/** One array's entry: kept from an earlier run (`--resume`), or processed and traced. */
+async function arrayOf(run: RunContext, item: FoundArray): Promise<ArrayReport> {
+  const { request } = run;
+  const name = item.path || "(root array)";
+  const done = request.completed?.get(item.path);
+  if (done) {
+    run.log(`${name}: complete in an earlier run; kept (--resume)`);
+    return done;
+  }
+  const t0 = performance.now();
+  const result = await processArray(run, item);
+  const error = result.error ? { error: result.error } : {};
+  request.trace?.complete(name, "array", t0, performance.now() - t0, {
+    strategy: result.strategy,
+    bytes: result.bytes,
+    ...error,
+  });
+  request.progress?.arrayEnd(name, {
+    seconds: result.seconds,
+    strategy: result.strategy,
+    ...error,
+  });
+  await request.onArrayDone?.(result);
+  return result;
+}
+
+/** An array not started because the run's deadline had passed. */
+function pastRunDeadline(item: FoundArray, seconds: number): ArrayReport {
+  return {
+    ...UNOPENED,
+    path: item.path,
+    strategy: "skip",
+    reason: `skip: not started, the run's deadline of ${seconds} s had passed ` +
+      `(LAMELLA_RUN_DEADLINE_S, --run-deadline-s or limits.run_deadline_s)`,
+  };
+}
+
+/**
+ * `work`, or an error once `seconds` (the per-array deadline) have passed.
+ * Remote reads still in flight end by their own request timeouts.
+ */
+function withDeadline<T>(work: Promise<T>, seconds: number | undefined, name: string): Promise<T> {
+  if (!seconds || !Number.isFinite(seconds)) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() =>
+      reject(
+        new LamellaError(
+          `array ${name}: not finished within its deadline of ${seconds} s ` +
+            `(LAMELLA_ARRAY_DEADLINE_S or limits.array_deadline_s); the run goes on`,
+        ),
+      ), 1000 * seconds);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** The remote request policy the limits ask for. */
+export function retryOf(limits: LimitSettings): { timeoutMs: number; attempts: number } {
+  return {
+    timeoutMs: 1000 * (limits.requestTimeoutS ?? DEFAULT_REQUEST_TIMEOUT_S),
+    attempts: limits.requestAttempts ?? DEFAULT_REQUEST_ATTEMPTS,
   };
 }
 
@@ -302,7 +354,44 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
   // A shard run reduces only its slice of the chunks (the pre-pass still reads all of them).
   const mine = shardRange(total, run.request.shard);
   const workers = workersFor(plan, run.pool, mine, base.bytes);
-  const pass = new ChunkPass({
+  const pass = await chunkPassFor(
+    run,
+    { name, arr, info, plan, raw, workers, counting, total },
+    seconds,
+  );
+  run.request.progress?.arrayStart(name, total, base.bytes);
+  try {
+    const results = await withDeadline(
+      runStages(run.request, pass, { arr, active, info, total, mine, plan }),
+      run.request.limits.arrayDeadlineS,
+      name,
+    );
+    return { ...planned, seconds: seconds(), workers, ...results };
+  } catch (e) {
+    const message = e instanceof LamellaError ? e.message : `array ${name}: ${causeMessage(e)}`;
+    return { ...planned, seconds: seconds(), error: message };
+  }
+}
+
+/** What {@linkcode chunkPassFor} needs about one array. */
+interface PassInputs {
+  name: string;
+  arr: zarr.Array<zarr.DataType, Store>;
+  info: ArrayInfo;
+  plan: Plan;
+  raw: RawLayoutResult;
+  workers: number;
+  counting: ReturnType<typeof countingStore>;
+  total: number;
+}
+
+/** The chunk pass of one array as its plan says: here or on the workers, fast or generic. */
+async function chunkPassFor(
+  run: RunContext,
+  { name, arr, info, plan, raw, workers, counting, total }: PassInputs,
+  seconds: () => number,
+): Promise<ChunkPass> {
+  return new ChunkPass({
     name,
     store: run.store,
     arr,
@@ -318,18 +407,11 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
     stageModules: run.request.stageModules ?? [],
     // The generic path's collections (zarrita allocates per chunk); the fast path needs none.
     gcEveryBytes: Math.min(2e6, Math.max(5e5, run.budget.budgetBytes / 64)),
-    naming: "generic" in raw ? await loadChunkNaming(run.store, item.path) : undefined,
-    onProgress: progressReporter(run, name, base.bytes, total, seconds),
+    naming: "generic" in raw ? await loadChunkNaming(run.store, info.path) : undefined,
+    retry: retryOf(run.request.limits),
+    onProgress: progressReporter(run, name, info.bytes ?? 0, total, seconds),
     trace: run.request.trace,
   });
-  run.request.progress?.arrayStart(name, total, base.bytes);
-  try {
-    const results = await runStages(run.request, pass, { arr, active, info, total, mine, plan });
-    return { ...planned, seconds: seconds(), workers, ...results };
-  } catch (e) {
-    const message = e instanceof LamellaError ? e.message : `array ${name}: ${causeMessage(e)}`;
-    return { ...planned, seconds: seconds(), error: message };
-  }
 }
 
 /** The report of an array that could not be opened, before its path and error. */

@@ -18,8 +18,28 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
-/** The defaults of the stores: 4 attempts, 200 ms first backoff, 30 s per attempt. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, backoffMs: 200, timeoutMs: 30_000 };
+/** The defaults of the stores: 3 attempts, 200 ms first backoff, 10 s per attempt. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 200, timeoutMs: 10_000 };
+
+/**
+ * Servers whose last request ran out of attempts by timing out, until when
+ * they are not asked again. A store keeps one (see {@linkcode fetchWithRetry}'s
+ * `stalls`): a stalled server then costs one request's attempts, not every
+ * request's; later requests fail at once, naming it, and after
+ * {@linkcode STALL_PAUSE_MS} one request tries again.
+ */
+export type Stalls = Map<string, { until: number; why: string }>;
+
+/** How long a stalled server is left alone before one request tries it again. */
+export const STALL_PAUSE_MS = 30_000;
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
 
 /** A reply with its whole body. */
 export interface Reply {
@@ -51,9 +71,16 @@ export async function fetchWithRetry(
   url: string,
   init: () => RequestInit | Promise<RequestInit>,
   policy: Partial<RetryPolicy> = {},
+  stalled: Stalls = new Map(),
 ): Promise<Reply> {
   const { attempts, backoffMs, timeoutMs } = { ...DEFAULT_RETRY, ...policy };
+  const host = hostOf(url);
+  const stall = stalled.get(host);
+  if (stall && Date.now() < stall.until) {
+    throw new StoreError(url, `not requested: ${host} stalled (${stall.why}); try again later`);
+  }
   let lastError = "";
+  let timeouts = 0;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
     const abort = new AbortController();
@@ -70,13 +97,23 @@ export async function fetchWithRetry(
         headers: response.headers,
         body,
       };
-      if (response.status < 500 && response.status !== 429) return reply;
+      if (response.status < 500 && response.status !== 429) {
+        stalled.delete(host);
+        return reply;
+      }
       lastError = `HTTP ${response.status} ${response.statusText}`.trim();
     } catch (e) {
+      if (abort.signal.aborted) timeouts++;
       lastError = abort.signal.aborted ? `timed out after ${timeoutMs} ms` : causeMessage(e);
     } finally {
       clearTimeout(timer);
     }
+  }
+  if (timeouts === attempts) {
+    stalled.set(host, {
+      until: Date.now() + STALL_PAUSE_MS,
+      why: `no reply within ${timeoutMs} ms on ${attempts} attempts`,
+    });
   }
   throw new StoreError(url, `${lastError} (after ${attempts} attempts)`);
 }

@@ -13,7 +13,13 @@
  * @module
  */
 import { ConfigError, StoreError } from "../model/errors.ts";
-import { DEFAULT_RETRY, fetchWithRetry, type Reply, type RetryPolicy } from "./_http_retry.ts";
+import {
+  DEFAULT_RETRY,
+  fetchWithRetry,
+  type Reply,
+  type RetryPolicy,
+  type Stalls,
+} from "./_http_retry.ts";
 import type { RangeQuery, Store } from "./types.ts";
 
 /** Options of {@linkcode S3Store} and {@linkcode openS3Store}. */
@@ -267,6 +273,7 @@ export class S3Store implements Store {
 
   readonly #bucketUrl: string;
   readonly #retry: RetryPolicy;
+  readonly #stalls: Stalls = new Map();
   readonly #pageSize: number;
   readonly #maxPages: number;
   readonly #onWarning: (message: string) => void;
@@ -409,7 +416,7 @@ export class S3Store implements Store {
 
   /** One request with the store's retry policy (see {@linkcode fetchWithRetry}). */
   #send(url: string, headers: Record<string, string>): Promise<Reply> {
-    return fetchWithRetry(url, () => ({ headers }), this.#retry);
+    return fetchWithRetry(url, () => ({ headers }), this.#retry, this.#stalls);
   }
 }
 

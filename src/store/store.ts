@@ -6,7 +6,7 @@
  * @module
  */
 import { StoreError } from "../model/errors.ts";
-import { DEFAULT_RETRY, fetchWithRetry, type RetryPolicy } from "./_http_retry.ts";
+import { DEFAULT_RETRY, fetchWithRetry, type RetryPolicy, type Stalls } from "./_http_retry.ts";
 import { openS3Store } from "./s3.ts";
 import { isN5, N5Store } from "./n5.ts";
 import type { RangeQuery, Store } from "./types.ts";
@@ -161,6 +161,7 @@ export type { RetryPolicy } from "./_http_retry.ts";
 export class HttpStore implements Store {
   readonly location: string;
   readonly #retry: RetryPolicy;
+  readonly #stalls: Stalls = new Map();
   /** A store over the base `url`, retrying failed requests by `retry`. */
   constructor(url: string, retry: Partial<RetryPolicy> = {}) {
     this.location = url.replace(/\/+$/, "");
@@ -180,7 +181,7 @@ export class HttpStore implements Store {
 
   async #fetch(key: string, headers: Record<string, string>): Promise<Uint8Array | undefined> {
     const url = this.location + (key.startsWith("/") ? key : `/${key}`);
-    const reply = await fetchWithRetry(url, () => ({ headers }), this.#retry);
+    const reply = await fetchWithRetry(url, () => ({ headers }), this.#retry, this.#stalls);
     if (reply.status >= 200 && reply.status < 300) return reply.body;
     if (reply.status === 404) return undefined;
     if (reply.status === 403) {
@@ -210,7 +211,7 @@ export class HttpStore implements Store {
  */
 export async function openStore(
   source: string,
-  options: { s3Region?: string; s3Endpoint?: string } = {},
+  options: { s3Region?: string; s3Endpoint?: string; retry?: Partial<RetryPolicy> } = {},
 ): Promise<Store> {
   const base = await openBase(source, options);
   return await isN5(source, base) ? new N5Store(base) : base;
@@ -218,9 +219,9 @@ export async function openStore(
 
 async function openBase(
   source: string,
-  options: { s3Region?: string; s3Endpoint?: string },
+  options: { s3Region?: string; s3Endpoint?: string; retry?: Partial<RetryPolicy> },
 ): Promise<Store> {
-  if (/^https?:\/\//.test(source)) return new HttpStore(source);
+  if (/^https?:\/\//.test(source)) return new HttpStore(source, options.retry);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source)?.[1];
   if (scheme && !["file", "s3"].includes(scheme.toLowerCase())) {
     throw new StoreError(
@@ -229,7 +230,11 @@ async function openBase(
     );
   }
   if (source.startsWith("s3://")) {
-    return openS3Store(source, { region: options.s3Region, endpoint: options.s3Endpoint });
+    return openS3Store(source, {
+      region: options.s3Region,
+      endpoint: options.s3Endpoint,
+      retry: options.retry,
+    });
   }
   const path = source.startsWith("file://") ? new URL(source).pathname : source;
   let info: Deno.FileInfo;
