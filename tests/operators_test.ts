@@ -14,6 +14,7 @@ import { runPipeline } from "../src/run/pipeline.ts";
 import { kvStringBytes, storeReport } from "../src/report/sinks.ts";
 import { generateSample } from "../tools/sample/sample.ts";
 import { serveDirectory } from "./_http_server.ts";
+import { peaksStage } from "../src/stages/peaks.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -195,6 +196,53 @@ Deno.test("4. per-array and per-run deadlines end slow work with the setting's n
   } finally {
     await server.server.shutdown();
   }
+});
+
+Deno.test("8. ground-truth 255 is not a label, and label arrays get no value histogram", async () => {
+  const report = await runPipeline({
+    source: await sample(),
+    arrays: ["recon-1/labels/**"],
+    stages: [
+      { name: "stats", options: {} },
+      { name: "histogram", options: {} },
+      { name: "labels", options: {} },
+    ],
+    stagesSource: "test",
+    limits: DEFAULT_LIMITS,
+  });
+  const truth = report.arrays.find((a) => a.path.includes("groundtruth"))!;
+  const labels = truth.labels as { voxels: Record<string, number>; ignored: string[] };
+  assert.deepEqual(labels.ignored, ["0", "255"]);
+  assert.equal(labels.voxels["255"], undefined);
+  assert.ok(Object.keys(labels.voxels).length > 0);
+  for (const a of report.arrays) assert.equal(a.histogram, undefined, a.path);
+  // Asked for explicitly, both come back.
+  const asked = await runPipeline({
+    source: await sample(),
+    arrays: [truth.path],
+    stages: [
+      { name: "histogram", options: { labels: true } },
+      { name: "labels", options: { ignore: [0] } },
+    ],
+    stagesSource: "test",
+    limits: DEFAULT_LIMITS,
+  });
+  assert.ok(asked.arrays[0].histogram);
+  assert.ok((asked.arrays[0].labels as { voxels: Record<string, number> }).voxels["255"] > 0);
+});
+
+Deno.test("8. the shoulder of a histogram mode gets no peak marker", () => {
+  const g = (x: number, m: number, s: number, a: number) =>
+    a * Math.exp(-((x - m) ** 2) / (2 * s * s));
+  // One mode at 100 with a shoulder at 125 that the CWT alone reports as a peak.
+  const counts = Array.from(
+    { length: 256 },
+    (_, i) => Math.round(g(i, 100, 10, 1000) + g(i, 125, 8, 400)),
+  );
+  const stage = peaksStage({ on: "histogram", snr: 3 }, "test");
+  const info = { path: "a", dtype: "uint8" as const, shape: [1], chunks: [1] };
+  const found = stage.derive!({ histogram: { counts, min: 0, binWidth: 1 } }, info);
+  assert.deepEqual((found.peaks as { index: number }[]).map((p) => p.index), [100]);
 });
 
 Deno.test({

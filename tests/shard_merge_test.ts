@@ -33,7 +33,8 @@ const PROBE: EnvironmentProbe = {
 
 const STAGES: StageSpec[] = [
   { name: "stats", options: {} },
-  { name: "histogram", options: { bins: 1024 } },
+  // Label arrays too, so that states of every stage kind meet on one array.
+  { name: "histogram", options: { bins: 1024, labels: true } },
   { name: "quantiles", options: [0.001, 0.01, 0.5, 0.99, 0.999] },
   { name: "peaks", options: { on: "histogram", snr: 3 } },
   { name: "labels", options: {} },

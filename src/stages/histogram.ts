@@ -21,6 +21,11 @@ export interface HistogramOptions {
   quantiles: number[];
   /** Arrays up to this many bytes get a statistics pre-pass for their range (default 100 MB). */
   prepassMaxBytes: number;
+  /**
+   * Whether label arrays (integers under a `labels/` path) get a histogram too
+   * (`labels: true`); by default they do not: their values are ids, not intensities.
+   */
+  labels: boolean;
 }
 
 /** The report's `histogram` object. */
@@ -81,7 +86,7 @@ const isFloat = (d: NumericDtype) => d.startsWith("float");
  * import { assertEquals } from "@std/assert";
  * import { chooseBins } from "./histogram.ts";
  * const b = chooseBins({ path: "a", dtype: "int16", shape: [4], chunks: [4],
- *   prepass: { min: 0, max: 99, count: 4 } }, { bins: 10, quantiles: [], prepassMaxBytes: 1e8 });
+ *   prepass: { min: 0, max: 99, count: 4 } }, { bins: 10, quantiles: [], prepassMaxBytes: 1e8, labels: false });
  * assertEquals(b.spec.lo, 0);
  * assertEquals(b.spec.hi, 100);
  * assertEquals(b.spec.bins, 10);
@@ -168,8 +173,13 @@ export function quantilesFromCounts(
   return out;
 }
 
+/** An integer array under a `labels/` path: a segmentation, whose values are ids. */
+export function isLabelArray(array: ArrayInfo): boolean {
+  return /int/.test(array.dtype) && /(^|\/)labels\//.test(array.path);
+}
+
 /**
- * Builds a histogram stage.
+ * Builds a histogram stage (not on label arrays unless `labels: true`).
  *
  * @example
  * ```ts
@@ -190,6 +200,7 @@ export function histogramStage(
   const opts = parseOptions(options, source, quantiles);
   return {
     name: "histogram",
+    appliesTo: (array) => opts.labels || !isLabelArray(array),
     wantsPrepass: (array) =>
       !opts.range && !EIGHT_BIT[array.dtype] &&
       (isFloat(array.dtype) || (array.bytes ?? Infinity) <= opts.prepassMaxBytes),
@@ -242,8 +253,8 @@ function parseOptions(options: unknown, source: string, quantiles: number[]): Hi
     throw new ConfigError(msg, { source, key: "stages.histogram" });
   };
   for (const k of Object.keys(o)) {
-    if (!["bins", "range", "prepass_max_mb"].includes(k)) {
-      fail(`unknown option ${k}; expected bins, range, prepass_max_mb`);
+    if (!["bins", "range", "prepass_max_mb", "labels"].includes(k)) {
+      fail(`unknown option ${k}; expected bins, range, prepass_max_mb, labels`);
     }
   }
   const bins = o.bins ?? 1024;
@@ -263,5 +274,14 @@ function parseOptions(options: unknown, source: string, quantiles: number[]): Hi
   }
   const mb = o.prepass_max_mb ?? 100;
   if (typeof mb !== "number" || mb < 0) fail(`prepass_max_mb: expected a non-negative number`);
-  return { bins: bins as number, range, quantiles, prepassMaxBytes: (mb as number) * 1e6 };
+  if (o.labels !== undefined && typeof o.labels !== "boolean") {
+    fail("labels: expected true or false");
+  }
+  return {
+    bins: bins as number,
+    range,
+    quantiles,
+    prepassMaxBytes: (mb as number) * 1e6,
+    labels: o.labels === true,
+  };
 }

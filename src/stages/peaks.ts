@@ -243,6 +243,15 @@ function insertAxis(values: number[], axis: number, value: number): number[] {
   return [...values.slice(0, axis), value, ...values.slice(axis)];
 }
 
+/** Whether `peak` is the highest count within half its width on either side. */
+function isMode(counts: Float64Array, peak: Peak): boolean {
+  const half = Math.max(1, Math.round((Number.isFinite(peak.fwhm) ? peak.fwhm : 2) / 2));
+  const from = Math.max(0, peak.index - half);
+  const to = Math.min(counts.length - 1, peak.index + half);
+  for (let i = from; i <= to; i++) if (counts[i] > counts[peak.index]) return false;
+  return true;
+}
+
 /**
  * Builds a peaks stage from `{ on: signal | histogram | profile, axis, snr, scales, ... }`.
  *
@@ -372,7 +381,10 @@ export function peaksStage(
             | { counts: number[]; min: number; binWidth: number }
             | undefined;
           if (!h) return {};
-          const peaks = detect(Float64Array.from(h.counts), params).map((p) => ({
+          const counts = Float64Array.from(h.counts);
+          // A histogram peak is a mode: the shoulder of another mode (a CWT ridge on its
+          // flank) is not the highest count within its half width, and is dropped.
+          const peaks = detect(counts, params).filter((p) => isMode(counts, p)).map((p) => ({
             ...p,
             value: h.min + (p.position + 0.5) * h.binWidth,
           }));
