@@ -36,12 +36,12 @@ function limits(overrides: Partial<LimitSettings> = {}): LimitSettings {
   return { ...DEFAULT_LIMITS, ...overrides };
 }
 
-Deno.test("the budget is the memory fraction of the cgroup limit minus the runtime's resident memory", () => {
+Deno.test("the budget is the memory fraction of what the cgroup limit leaves after the runtime's resident memory", () => {
   const budget = detectBudget(limits(), probe({ rssBytes: 7.2 * MIB }));
   assert.equal(budget.memoryLimitBytes, 512 * MIB);
   assert.equal(budget.memorySource, "cgroup-v1");
   assert.equal(budget.cgroupPath, "/kubepods/burstable/pod1/ctr1");
-  assert.equal(budget.budgetBytes, Math.floor(512 * MIB * 0.6) - 7.2 * MIB);
+  assert.equal(budget.budgetBytes, Math.floor((512 - 7.2) * MIB * 0.6));
 });
 
 Deno.test("the memory fraction is configurable", () => {
@@ -100,13 +100,23 @@ Deno.test("an override above the cgroup limit is honoured with a warning", () =>
   assert.match(budget.warnings[0], /above the cgroup limit 512 MiB/);
 });
 
-Deno.test("a runtime larger than the usable memory leaves a zero budget and a warning", () => {
+Deno.test("a runtime that fills the limit leaves a zero budget and a warning", () => {
   const budget = detectBudget(
     limits(),
-    probe({ cgroup: cgroup({ memoryLimitBytes: 64 * MIB }), rssBytes: 50 * MIB }),
+    probe({ cgroup: cgroup({ memoryLimitBytes: 64 * MIB }), rssBytes: 70 * MIB }),
   );
   assert.equal(budget.budgetBytes, 0);
-  assert.match(budget.warnings.join("\n"), /no memory left.*50 MiB/);
+  assert.match(budget.warnings.join("\n"), /no memory left.*70 MiB/);
+});
+
+Deno.test("in a small container the budget is a share of what the runtime leaves", () => {
+  // 96 MiB with a 59 MiB runtime: 0.6 of the limit (57.6 MiB) would leave nothing.
+  const budget = detectBudget(
+    limits(),
+    probe({ cgroup: cgroup({ memoryLimitBytes: 96 * MIB }), rssBytes: 59 * MIB }),
+  );
+  assert.equal(budget.budgetBytes, Math.floor(37 * MIB * 0.6));
+  assert.deepEqual(budget.warnings, []);
 });
 
 Deno.test("workers are the floor of the CPU quota", () => {

@@ -58,11 +58,11 @@ Deno.test("Deno Deploy is recognised by DENO_DEPLOYMENT_ID and budgets from its 
   assert.equal(budget.memorySource, "platform");
   assert.equal(budget.platform, "Deno Deploy");
   assert.equal(budget.memoryLimitBytes, DENO_DEPLOY_MEMORY_BYTES);
-  assert.equal(budget.budgetBytes, Math.floor(512e6 * 0.6) - 50e6);
+  assert.equal(budget.budgetBytes, Math.floor((512e6 - 50e6) * 0.6));
   assert.equal(budget.workers, 1);
   assert.match(
     describeBudget(budget, DEFAULT_LIMITS),
-    /^Memory limit: 488\.3 MiB \(Deno Deploy isolate limit\); budget 245.3 MiB; 1 worker\n/,
+    /^Memory limit: 488\.3 MiB \(Deno Deploy isolate limit\); budget 264.4 MiB; 1 worker\n/,
   );
 
   const overridden = detectBudget({ ...DEFAULT_LIMITS, memoryLimitMb: 256 }, probe);

@@ -91,8 +91,10 @@ const MIB = 1024 * 1024;
  * the platform's documented limit (`probe.platform`, e.g. Deno Deploy), the cgroup's tightest of `memory.max`/`memory.limit_in_bytes` and
  * `memory.high` when it is below the machine's memory, else
  * `constrainedMemoryBytes` when the cgroup files could not be read, else the
- * machine's memory. The budget is `memoryFraction` of that limit minus `rssBytes`
- * (never negative). Workers are `limits.workers`, else the floor of the CPU
+ * machine's memory. The budget is `memoryFraction` of what that limit leaves
+ * once the runtime's own memory (`rssBytes`) is taken out: in a small
+ * container the runtime is most of the limit, and a fraction of the whole
+ * limit would leave nothing. Workers are `limits.workers`, else the floor of the CPU
  * quota (at least 1) capped by the cores present.
  *
  * @example
@@ -110,7 +112,7 @@ const MIB = 1024 * 1024;
  * });
  * assertEquals(budget.memorySource, "cgroup-v1");
  * assertEquals(budget.workers, 2);
- * assertEquals(budget.budgetBytes, Math.floor(512 * 2 ** 20 * 0.6) - 50 * 2 ** 20);
+ * assertEquals(budget.budgetBytes, Math.floor((512 - 50) * 2 ** 20 * 0.6));
  * ```
  */
 export function detectBudget(limits: LimitSettings, probe: EnvironmentProbe): Budget {
@@ -153,15 +155,13 @@ export function detectBudget(limits: LimitSettings, probe: EnvironmentProbe): Bu
     }
   }
 
-  const usable = Math.floor(memoryLimitBytes * limits.memoryFraction);
-  const budgetBytes = Math.max(0, usable - probe.rssBytes);
+  const left = Math.max(0, memoryLimitBytes - probe.rssBytes);
+  const budgetBytes = Math.floor(left * limits.memoryFraction);
   if (budgetBytes === 0 && memoryLimitBytes > 0) {
     warnings.push(
-      `no memory left: ${limits.memoryFraction} of ${formatMiB(memoryLimitBytes)} is ${
-        formatMiB(usable)
-      } but the runtime already holds ${
-        formatMiB(probe.rssBytes)
-      }; raise the memory limit or the memory fraction`,
+      `no memory left: the runtime already holds ${formatMiB(probe.rssBytes)} of the ${
+        formatMiB(memoryLimitBytes)
+      } limit; raise the memory limit`,
     );
   }
 

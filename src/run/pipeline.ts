@@ -30,7 +30,12 @@ import { registerNativeCodecs } from "../store/codecs.ts";
 import type { StageSpec } from "../stages/stage.ts";
 import { discoverArrays, type FoundArray } from "../store/discovery.ts";
 import { LamellaError, StoreError, UnsupportedError } from "../model/errors.ts";
-import { DEFAULT_WORKSPACE_BYTES, type Plan, planArray } from "../plan/planner.ts";
+import {
+  DEFAULT_WORKSPACE_BYTES,
+  type Plan,
+  planArray,
+  WORKER_ISOLATE_BYTES,
+} from "../plan/planner.ts";
 import {
   DEFAULT_REQUEST_ATTEMPTS,
   DEFAULT_REQUEST_TIMEOUT_S,
@@ -121,8 +126,10 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
   for (const line of describeBudget(budget, request.limits).split("\n")) log(line);
   for (const w of budget.warnings) log(`warning: ${w}`);
 
-  // Workers are started now, so their start-up overlaps discovery, and shared by every array.
-  const pool = budget.workers > 1 && request.workers !== false && !request.planOnly
+  // Workers are started now, so their start-up overlaps discovery, and shared by every array;
+  // not when their own isolates would take most of a small budget.
+  const affordable = budget.budgetBytes >= 2 * WORKER_ISOLATE_BYTES * budget.workers;
+  const pool = budget.workers > 1 && request.workers !== false && !request.planOnly && affordable
     ? new WorkerPool(budget.workers)
     : undefined;
   pool?.warm();

@@ -15,7 +15,12 @@ import {
 } from "../../kernels/peak_params.ts";
 import { detectPeaksReference } from "../../kernels/peak_reference.ts";
 import type { Peak } from "../../kernels/peak_params.ts";
-import { detectPeaksWindowed, type SignalSource, windowCoreForBudget } from "./_peaks_windowed.ts";
+import {
+  detectPeaksWindowed,
+  type SignalSource,
+  windowBytes,
+  windowCoreForBudget,
+} from "./_peaks_windowed.ts";
 import { type ArrayInfo, type RegionReader, type Stage, validData } from "./stage.ts";
 
 /** One detected peak in report.json. */
@@ -138,7 +143,37 @@ function signalPlan(
   if (fits || params.mode === "scipy") return { windowed: false };
   // Without a budget (shard runs), windows of a few hundred MB.
   const bytes = Number.isFinite(budget) ? budget : 512e6;
-  return { windowed: true, core: windowCoreForBudget(bytes, params) };
+  return { windowed: true, core: windowCoreForBudget(bytes / WINDOW_WORKING_SET, params) };
+}
+
+/**
+ * What a window's search holds at once, against its rows ({@linkcode windowBytes}):
+ * the rows, their local maxima and ridges, and the chunks read for the window
+ * (measured about 2x on a 100,000-sample spectrum with scales 1..64).
+ */
+const WINDOW_WORKING_SET = 2;
+
+/**
+ * Refuses, with what to do, a signal whose smallest window (one margin wide:
+ * the largest scale's support and the ridge cone) needs more than the budget:
+ * running it anyway would be killed by the container's OOM killer.
+ */
+function assertWindowFits(
+  array: ArrayInfo,
+  plan: ReturnType<typeof signalPlan>,
+  params: PeakParams,
+) {
+  const budget = array.budgetBytes;
+  if (!plan.windowed || budget === undefined) return;
+  const need = WINDOW_WORKING_SET * windowBytes(plan.core, params);
+  if (need <= budget) return;
+  const scales = params.scales;
+  throw new UnsupportedError(
+    array.path,
+    `peaks: a ${plan.core}-sample window with scales ${scales[0]}..${scales[scales.length - 1]} ` +
+      `needs about ${(need / 1e6).toFixed(1)} MB, more than the ${(budget / 1e6).toFixed(1)} MB ` +
+      `budget; raise the memory limit, or use fewer or smaller scales`,
+  );
 }
 
 /** Peaks of one signal read piecewise (`read(from, to)`), windowed or whole. */
@@ -169,6 +204,7 @@ async function rowPeaks(
   const rowShape = others.map((d) => shape[d]);
   const rows = rowShape.reduce((a, b) => a * b, 1);
   const plan = signalPlan(length, params, budget, window);
+  assertWindowFits(array, plan, params);
   const byRow: [number, number[][]][] = [];
   let count = 0;
   const record = (row: number, peaks: Peak[]) => {
@@ -325,6 +361,7 @@ export function peaksStage(
       if (derived) return { kind: "derived" };
       if (rowAxis(array) !== undefined) return { kind: "read" };
       const plan = signalPlan(array.shape[0], params, budgetOf(array), window);
+      assertWindowFits(array, plan, params);
       if (plan.windowed) return { kind: "read" };
       if (array.shape[0] > MAX_SIGNAL) {
         throw new UnsupportedError(
