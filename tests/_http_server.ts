@@ -12,6 +12,8 @@ export interface Faults {
   alwaysFail?: RegExp;
   /** Answer every request whose path matches with 403 Forbidden. */
   forbid?: RegExp;
+  /** Send half the body of matching paths, then break the connection (a reset mid-reply). */
+  truncate?: RegExp;
   /** Hold requests whose path matches for `delayMs` before answering. */
   delay?: RegExp;
   delayMs: number;
@@ -72,6 +74,19 @@ export function serveDirectory(root: string) {
     }
     if (faults.alwaysFail?.test(path)) return answer(500);
     if (faults.forbid?.test(path)) return answer(403);
+    if (faults.truncate?.test(path)) {
+      const whole = await Deno.readFile(root + path).catch(() => undefined);
+      if (whole) {
+        const half = whole.slice(0, Math.floor(whole.length / 2));
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(half);
+            c.error(new Error("connection reset"));
+          },
+        });
+        return answer(200, body, { "content-length": String(whole.length) });
+      }
+    }
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(root + path);
