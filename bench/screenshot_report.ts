@@ -17,7 +17,8 @@ import { renderReportHtml } from "../src/report/html/mod.ts";
 
 const BROWSERS = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
 
-async function findBrowser(): Promise<string | undefined> {
+/** Chromium's path: `CHROMIUM`, else the first of the usual names on PATH. */
+export async function findBrowser(): Promise<string | undefined> {
   const fromEnv = Deno.env.get("CHROMIUM");
   if (fromEnv) return fromEnv;
   for (const name of BROWSERS) {
@@ -58,11 +59,32 @@ async function main(): Promise<number> {
     console.error("no Chromium found: apt-get install -y chromium, or set CHROMIUM=/path/to/it");
     return 1;
   }
-  const profile = await Deno.makeTempDir({ prefix: "lamella-chromium-" });
   const png = await Deno.realPath(".").then((cwd) =>
     values.png.startsWith("/") ? values.png : `${cwd}/${values.png}`
   );
   const page = await Deno.realPath(values.html);
+  const failed = await screenshot(browser, page, png, Number(values.width), Number(values.height));
+  if (failed) {
+    console.error(failed);
+    return 1;
+  }
+  console.error(`${values.png}: ${values.width}x${values.height} screenshot of ${page}`);
+  return 0;
+}
+
+/**
+ * Takes a `width` x `height` screenshot of the page at `page` (an absolute
+ * path) into `png` with headless Chromium, offline and with a throwaway
+ * profile. Returns why it failed, or undefined.
+ */
+export async function screenshot(
+  browser: string,
+  page: string,
+  png: string,
+  width: number,
+  height: number,
+): Promise<string | undefined> {
+  const profile = await Deno.makeTempDir({ prefix: "lamella-chromium-" });
   try {
     const { code, stderr } = await new Deno.Command(browser, {
       args: [
@@ -75,24 +97,20 @@ async function main(): Promise<number> {
         "--disable-component-update",
         "--disable-sync",
         "--hide-scrollbars",
+        "--force-device-scale-factor=1",
         `--user-data-dir=${profile}`,
         `--screenshot=${png}`,
-        `--window-size=${values.width},${values.height}`,
+        `--window-size=${width},${height}`,
         `file://${page}`,
       ],
       stdout: "null",
       stderr: "piped",
       signal: AbortSignal.timeout(120_000),
     }).output();
-    if (code !== 0) {
-      console.error(new TextDecoder().decode(stderr));
-      return 1;
-    }
+    return code === 0 ? undefined : new TextDecoder().decode(stderr);
   } finally {
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   }
-  console.error(`${values.png}: ${values.width}x${values.height} screenshot of ${page}`);
-  return 0;
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -542,6 +542,9 @@ async function runStages(
   const counts = { chunksTotal, chunksMissing: pass.missing };
   const timing = timingReport(pass.timing, seconds, pass.workers, plan);
   if (request.partials) {
+    // Stages that read the array themselves do so once, in the shard holding chunk 0;
+    // their merge keeps that shard's state.
+    if (mine.from === 0) await readArrays(arr, active, states, info);
     const partial = { info, stages: active.map((s) => s.name), states, ...mine };
     return { ...counts, timing, partial };
   }
@@ -626,8 +629,11 @@ async function readArrays(
   states: unknown[],
   info: ArrayInfo,
 ): Promise<void> {
-  const read: RegionReader = async (start, stop) => {
-    const region = await zarr.get(arr, start.map((a, d) => zarr.slice(a, stop[d])));
+  const read: RegionReader = async (start, stop, step) => {
+    const region = await zarr.get(
+      arr,
+      start.map((a, d) => zarr.slice(a, stop[d], step?.[d] ?? 1)),
+    );
     return region as unknown as Region;
   };
   for (let s = 0; s < stages.length; s++) {

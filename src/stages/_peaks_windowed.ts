@@ -39,6 +39,7 @@ import {
   traceLevel,
   tunedPosition,
 } from "../../kernels/peak_reference.ts";
+import { collectGarbage } from "./_collect.ts";
 
 /** A 1-D signal read piecewise: raw samples `[from, to)` as float64 (NaN kept). */
 export interface SignalSource {
@@ -139,17 +140,6 @@ export function windowCoreForBudget(budgetBytes: number, params: Readonly<PeakPa
   const perSample = 8 * (lv.levelScales.length + 3);
   const fixed = 2 * (windowMargin(params) + lv.halfMax);
   return Math.max(windowMargin(params), Math.floor(budgetBytes / perSample) - fixed);
-}
-
-/**
- * A window's rows are typed arrays outside V8's heap, which V8 collects only
- * after external memory grew by tens of MiB: more than a small container has
- * (a 96 MiB cgroup was OOM-killed on a 100,000-sample spectrum). When the
- * runtime exposes `gc` (the tasks pass `--v8-flags=--expose-gc`), a young-
- * generation collection after each window frees them at once.
- */
-function collectWindow(): void {
-  (globalThis as { gc?: (o?: { type: "minor" | "major" }) => void }).gc?.({ type: "minor" });
 }
 
 /** Index into a signal of length n extended by symmetric (edge-repeating) reflection. */
@@ -510,7 +500,7 @@ export async function detectPeaksWindowed(
     for (const row of cwtRows(x, w.x0, n, w.c0, w.c1, lv)) {
       for (let i = 0; i < row.length; i++) maxCoef = Math.max(maxCoef, row[i]);
     }
-    collectWindow();
+    collectGarbage();
   }
 
   // Pass 2, repeated only if the assumed levels without live ridges were wrong.
@@ -525,7 +515,7 @@ export async function detectPeaksWindowed(
       const found = windowPeaks(w, x, n, params, lv, maxCoef, restart);
       for (const p of found.peaks) peaks.push(p);
       found.aliveInCore.forEach((a, l) => alive[l] ||= a);
-      collectWindow();
+      collectGarbage();
     }
     const actual = restart.map((_, l) => l === levels - 1 || !alive[l + 1]);
     // The skipped level copies ridges; whether any are alive there does not matter.

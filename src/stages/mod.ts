@@ -52,6 +52,7 @@ import { labelsStage } from "./labels.ts";
 import { profileStage } from "./profile.ts";
 import { peaksStage } from "./peaks.ts";
 import { checksumStage } from "./checksum.ts";
+import { thumbnailsStage } from "./thumbnails.ts";
 
 export {
   type ArrayInfo,
@@ -87,6 +88,12 @@ export {
   type Skipped,
 } from "./peaks.ts";
 export { type ChecksumResult, checksumStage } from "./checksum.ts";
+export {
+  type Thumbnail,
+  type ThumbnailsResult,
+  thumbnailsStage,
+  type ThumbnailsState,
+} from "./thumbnails.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyStage = Stage<any, unknown>;
@@ -102,6 +109,7 @@ const FACTORIES: Record<string, StageFactory> = {
   labels: (o, source) => labelsStage(o, source),
   peaks: (o, source) => peaksStage(o, source),
   checksum: () => checksumStage,
+  thumbnails: (o, source) => thumbnailsStage(o, source),
 };
 
 /** Stage names handled here besides FACTORIES. */

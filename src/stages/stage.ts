@@ -30,8 +30,11 @@ export interface Region {
   stride: number[];
 }
 
-/** Reads the region `[start[d], stop[d])` of every axis `d` (it decodes the chunks it covers). */
-export type RegionReader = (start: number[], stop: number[]) => Promise<Region>;
+/**
+ * Reads the region `[start[d], stop[d])` of every axis `d`, every `step[d]`-th
+ * element when a step is given (it decodes the chunks it covers).
+ */
+export type RegionReader = (start: number[], stop: number[], step?: number[]) => Promise<Region>;
 
 /** One decoded chunk and where it sits in the array. */
 export interface Chunk {
@@ -65,7 +68,8 @@ export interface Stage<S, R> {
   /**
    * For a stage that reads the array itself (row by row, or in windows) rather than
    * from the chunk pass: called once, after the chunk pass, with the merged state.
-   * Not called in partial (sharded) runs.
+   * In a sharded run, called only in the shard that holds chunk 0 (on its own
+   * state); `merge` must then keep the state that has the result.
    */
   readArray?(state: S, read: RegionReader, array: ArrayInfo): Promise<S>;
   /** A fresh state for `array`. */

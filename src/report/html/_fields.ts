@@ -10,6 +10,7 @@ import type { LabelsResult } from "../../stages/labels.ts";
 import type { PeakResult } from "../../stages/peaks.ts";
 import type { ProfileResult } from "../../stages/profile.ts";
 import type { StatsResult } from "../../stages/stats.ts";
+import type { Thumbnail, ThumbnailsResult } from "../../stages/thumbnails.ts";
 
 /** The `histogram` stage's result. */
 export type Histogram = HistogramResult;
@@ -94,4 +95,20 @@ export function displayPath(a: ArrayReport): string {
 export function mbPerSec(a: ArrayReport): number | undefined {
   if (a.chunksTotal === undefined || !(a.seconds > 0) || a.bytes <= 0) return undefined;
   return a.bytes / a.seconds / 1e6;
+}
+
+/** The `thumbnails` stage's result, when present and well formed. */
+export function thumbnailsOf(a: ArrayReport): ThumbnailsResult | undefined {
+  const t = a.thumbnails;
+  if (!isObject(t)) return undefined;
+  const slices = Array.isArray(t.slices)
+    ? t.slices.filter((s): s is Thumbnail =>
+      isObject(s) && typeof s.png === "string" && s.png.startsWith("data:image/png;base64,")
+    )
+    : undefined;
+  const sig = t.signal as ThumbnailsResult["signal"];
+  const signal = isObject(sig) && Array.isArray(sig.min) && Array.isArray(sig.max)
+    ? sig
+    : undefined;
+  return { ...(slices ? { slices } : {}), ...(signal ? { signal } : {}) };
 }

@@ -9,7 +9,14 @@
  */
 import type { Report } from "../../model/report.ts";
 import { esc } from "./_text.ts";
-import { arraySection, CSS, envSection, tableSection } from "./page.ts";
+import {
+  arraySection,
+  CSS,
+  envSection,
+  IMAGE_BUDGET,
+  type ImageBudget,
+  tableSection,
+} from "./page.ts";
 
 export { escapeHtml } from "./_text.ts";
 
@@ -41,6 +48,13 @@ export function renderReportHtml(report: Report): string {
     ` in ${esc(report.seconds.toFixed(2))} s · started ${esc(report.startedAt)} · lamella ${
       esc(report.version)
     }`;
+  const images: ImageBudget = { left: IMAGE_BUDGET, skipped: 0 };
+  const sections = report.arrays.map((a, i) => arraySection(a, i, images)).join("\n");
+  const omitted = images.skipped
+    ? `<p class="sub">${images.skipped} slice picture${
+      images.skipped === 1 ? "" : "s"
+    } left out: the page holds ${IMAGE_BUDGET / 1000} kB of images at most.</p>`
+    : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -52,7 +66,8 @@ export function renderReportHtml(report: Report): string {
 ${envSection(report)}
 ${tableSection(report)}
 <h2>Per array</h2>
-${report.arrays.map(arraySection).join("\n")}
+${omitted}
+${sections}
 </body></html>
 `;
 }

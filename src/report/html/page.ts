@@ -17,9 +17,11 @@ import {
   profilesOf,
   quantilesOf,
   type Stats,
+  thumbnailsOf,
 } from "./_fields.ts";
 import { histogramChart } from "./histogram.ts";
-import { profileChart, signalPeaksChart } from "./profile.ts";
+import { profileChart, signalChart, signalPeaksChart } from "./profile.ts";
+import type { Thumbnail } from "../../stages/thumbnails.ts";
 import { labelsChart } from "./labels.ts";
 
 export const CSS = `
@@ -75,6 +77,7 @@ svg .quantile text{font:10px system-ui,-apple-system,"Segoe UI",Roboto,Arial,san
 svg .peak{fill:#e67e22;stroke:#8a4a0f;stroke-width:.6}
 svg .stick{fill:none;stroke:#2f6db5;stroke-width:1.2}
 .qs{font-size:12px;margin:2px 0 0}
+img.thumb { image-rendering: pixelated; background: #000; border: 1px solid #ccc; display: block; }
 `.trim();
 
 export function envSection(r: Report): string {
@@ -102,7 +105,7 @@ export function envSection(r: Report): string {
       "Budget",
       `${esc(bytes(e.budgetBytes))} <span class="muted">(${esc(mib(e.budgetBytes))}; ${
         esc(num(l.memoryFraction))
-      } of the limit minus the runtime's own memory)</span>`,
+      } of what the limit leaves after the runtime's own memory)</span>`,
     ],
     [
       "Workers",
@@ -204,7 +207,24 @@ export function tableSection(r: Report): string {
   }</table></div><p class="muted">missing: chunks absent from the store (read as the fill value) / all chunks.</p>`;
 }
 
-export function arraySection(a: ArrayReport, i: number): string {
+/**
+ * How many characters of images a page may still embed: thumbnails past
+ * {@linkcode IMAGE_BUDGET} are left out (and the page says how many), so a
+ * store of many arrays still makes a page of a few hundred kB.
+ */
+export interface ImageBudget {
+  left: number;
+  skipped: number;
+}
+
+/** Characters of embedded images one page holds at most. */
+export const IMAGE_BUDGET = 600_000;
+
+export function arraySection(
+  a: ArrayReport,
+  i: number,
+  images: ImageBudget = { left: IMAGE_BUDGET, skipped: 0 },
+): string {
   const s = (isObject(a.stats) ? a.stats : undefined) as Stats | undefined;
   const meta = [
     `<b>${esc(a.dtype)}</b> ${esc(dims(a.shape))} in chunks of ${esc(dims(a.chunks))}`,
@@ -281,11 +301,25 @@ export function arraySection(a: ArrayReport, i: number): string {
       }).${notes.length ? ` ${esc(notes.join("; "))}.` : ""}</figcaption></figure>`,
     );
   }
-  if (peaks.signal.length && !signalOnProfile) {
+  const thumbs = thumbnailsOf(a);
+  if (thumbs?.signal) {
+    const { svg, notes } = signalChart(a, thumbs.signal, signalOnProfile ? [] : peaks.signal);
+    figs.push(
+      `<figure>${svg}<figcaption><b>Signal.</b> ${esc(notes.join("; "))}.</figcaption></figure>`,
+    );
+  } else if (peaks.signal.length && !signalOnProfile) {
     const { svg, notes } = signalPeaksChart(a, peaks.signal);
     figs.push(
       `<figure>${svg}<figcaption><b>Peaks.</b> ${esc(notes.join("; "))}.</figcaption></figure>`,
     );
+  }
+  for (const t of thumbs?.slices ?? []) {
+    if (images.left < t.png.length) {
+      images.skipped++;
+      continue;
+    }
+    images.left -= t.png.length;
+    figs.push(thumbnailFigure(a, t));
   }
   const l = labelsOf(a);
   if (l) {
@@ -299,4 +333,19 @@ export function arraySection(a: ArrayReport, i: number): string {
   }</h3>${lines.join("")}${
     figs.length ? `<div class="figs">${figs.join("")}</div>` : ""
   }</section>`;
+}
+
+/** A slice picture, scaled up to at least 192 pixels without smoothing. */
+function thumbnailFigure(a: ArrayReport, t: Thumbnail): string {
+  const zoom = Math.max(1, Math.floor(192 / Math.max(t.width, t.height)));
+  const what = `${displayPath(a)}: axes [${t.axes.join(", ")}], ${t.slice}`;
+  const range = t.range
+    ? `; black ${num(t.range[0])}, white ${num(t.range[1])} (0.1 % and 99.9 % of the slice)`
+    : "; one colour per label";
+  const sampled = t.step.some((s) => s > 1) ? `; every ${t.step.join(" × ")}-th element` : "";
+  return `<figure><img class="thumb" src="${t.png}" width="${t.width * zoom}" height="${
+    t.height * zoom
+  }" alt="${esc(what)}"><figcaption><b>Slice</b> ${esc(`axes [${t.axes.join(", ")}], ${t.slice}`)}${
+    esc(sampled + range)
+  }.</figcaption></figure>`;
 }

@@ -174,3 +174,44 @@ export function signalPeaksChart(
   ];
   return { svg: svg("peaks", `peaks of ${displayPath(a)}`, body), notes };
 }
+
+/**
+ * A 1-D signal drawn from its thumbnail envelope (minimum and maximum per
+ * column of `step` samples), with its peaks marked where the stage found them.
+ */
+export function signalChart(
+  a: ArrayReport,
+  signal: { step: number; min: (number | null)[]; max: (number | null)[] },
+  peaks: PeakMark[],
+): { svg: string; notes: string[] } {
+  const n = a.shape[0] ?? 0;
+  const finite = [...signal.min, ...signal.max].filter((v): v is number =>
+    v !== null && Number.isFinite(v)
+  );
+  const lo = Math.min(0, ...finite);
+  const hi = niceTop(Math.max(0, ...finite));
+  const x = linearAxis(0, Math.max(1, n - 1), M.left, M.left + PW, 6);
+  const y = linearAxis(lo, hi, M.top + PH, M.top, 4);
+  const band: string[] = [];
+  signal.min.forEach((v, col) => {
+    const w = signal.max[col];
+    if (v === null || w === null) return;
+    const px = c(x.map(col * signal.step));
+    band.push(`M${px} ${c(y.map(v))}V${c(y.map(w))}`);
+  });
+  const drawn = strongest(peaks);
+  const marks = drawn.map((p) =>
+    peakMarker(
+      x.map(p.position),
+      y.map(p.height ?? hi),
+      peakDetail(p, `index ${num(p.position)}`, "samples"),
+    )
+  );
+  const body = frame(x, y, "index along axis 0", "value") +
+    `<path class="line" d="${band.join("")}"/>` + marks.join("");
+  const notes = [
+    signal.step > 1 ? `each column spans ${num(signal.step)} samples (min to max)` : "every sample",
+    ...(peaks.length ? [peakNote(peaks.length, drawn.length, "at their positions")] : []),
+  ];
+  return { svg: svg("signal", `signal of ${displayPath(a)}`, body), notes };
+}
