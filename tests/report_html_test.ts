@@ -338,3 +338,46 @@ Deno.test("hundreds of arrays with 4096-bin histograms and long profiles render 
   }
   assert.ok(html.length < 300 * 40_000, `${(html.length / 1e6).toFixed(1)} MB of HTML`);
 });
+
+Deno.test("slice pictures are embedded, and an OME-NGFF label slice lies over its image's", async () => {
+  const { thumbnailsStage } = await import("../src/stages/thumbnails.ts");
+  const pictures = async (path: string, dtype: "uint16" | "uint32", data: ArrayLike<number>) => {
+    const stage = thumbnailsStage({}, "test");
+    const info = { path, dtype, shape: [4, 4], chunks: [4, 4] };
+    const Ctor = dtype === "uint16" ? Uint16Array : Uint32Array;
+    const read = () => Promise.resolve({ data: Ctor.from(data), shape: [4, 4], stride: [4, 1] });
+    return stage.finalize(await stage.readArray!(stage.init(info), read, info), info);
+  };
+  const image = array("img/s0", {
+    shape: [4, 4],
+    thumbnails: await pictures("img/s0", "uint16", Array.from({ length: 16 }, (_, i) => i)),
+  });
+  const cells = array("img/labels/cells/s0", {
+    dtype: "uint32",
+    shape: [4, 4],
+    thumbnails: await pictures("img/labels/cells/s0", "uint32", [
+      0,
+      0,
+      1,
+      1,
+      0,
+      2,
+      2,
+      1,
+      0,
+      0,
+      0,
+      0,
+      3,
+      3,
+      0,
+      0,
+    ]),
+  });
+  const html = renderReportHtml(report([image, cells]));
+  // The image alone, the image under the labels, and the labels.
+  assert.equal(count(html, '<img class="thumb" src="data:image/png;base64,'), 2);
+  assert.equal(count(html, '<img class="thumb labels" src="data:image/png;base64,'), 1);
+  assert.equal(count(html, '<div class="overlay">'), 1);
+  assert.match(html, /one colour per label, over img\/s0/);
+});

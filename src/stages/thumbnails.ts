@@ -6,7 +6,8 @@
  *   orthogonal central slices), read every n-th element so no side exceeds
  *   `size` pixels; grey levels from the slice's own 0.1 % and 99.9 %
  *   quantiles (NaN black). A label array (integers under `labels/`) is drawn
- *   in colours, one per id, background black.
+ *   in colours, one per id, on a transparent background, so report.html can
+ *   lay it over the image it segments (an OME-NGFF image's `labels/`).
  * - A 1-D signal: its minimum and maximum per pixel column (`width` columns),
  *   read a block at a time, for a line plot under its peaks.
  *
@@ -178,9 +179,12 @@ function picture(
   where: Pick<Thumbnail, "slice" | "axes" | "step">,
 ): Thumbnail {
   if (labels) {
-    const rgb = new Uint8Array(w * h * 3);
-    values.forEach((v, i) => rgb.set(labelColour(v), 3 * i));
-    return { ...where, width: w, height: h, png: pngDataUrl(rgb, w, h, 2) };
+    // Colours with the background (id 0) transparent, to lay over the image they segment.
+    const rgba = new Uint8Array(w * h * 4);
+    values.forEach((v, i) =>
+      rgba.set([...labelColour(v), v && Number.isFinite(v) ? 255 : 0], 4 * i)
+    );
+    return { ...where, width: w, height: h, png: pngDataUrl(rgba, w, h, 6) };
   }
   const finite = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
   const lo = finite.length ? finite[Math.floor(0.001 * (finite.length - 1))] : 0;
@@ -250,9 +254,9 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** An 8-bit PNG (colour type 0 grey or 2 RGB) as a data URL. */
-function pngDataUrl(pixels: Uint8Array, width: number, height: number, colour: 0 | 2): string {
-  const channels = colour === 2 ? 3 : 1;
+/** An 8-bit PNG (colour type 0 grey, 2 RGB or 6 RGBA) as a data URL. */
+function pngDataUrl(pixels: Uint8Array, width: number, height: number, colour: 0 | 2 | 6): string {
+  const channels = colour === 6 ? 4 : colour === 2 ? 3 : 1;
   const raw = new Uint8Array(height * (1 + width * channels));
   for (let y = 0; y < height; y++) {
     raw.set(

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Report } from "../../model/report.ts";
+import type { ArrayReport, Report } from "../../model/report.ts";
 import { esc } from "./_text.ts";
 import {
   arraySection,
@@ -49,7 +49,13 @@ export function renderReportHtml(report: Report): string {
       esc(report.version)
     }`;
   const images: ImageBudget = { left: IMAGE_BUDGET, skipped: 0 };
-  const sections = report.arrays.map((a, i) => arraySection(a, i, images)).join("\n");
+  const byPath = new Map(report.arrays.map((a) => [a.path, a]));
+  // An OME-NGFF label image `X/labels/NAME/LEVEL` segments the image level `X/LEVEL`.
+  const imageOf = (a: ArrayReport) => {
+    const m = /^(.*?)\/?labels\/[^/]+\/([^/]+)$/.exec(a.path);
+    return m ? byPath.get(m[1] ? `${m[1]}/${m[2]}` : m[2]) : undefined;
+  };
+  const sections = report.arrays.map((a, i) => arraySection(a, i, images, imageOf)).join("\n");
   const omitted = images.skipped
     ? `<p class="sub">${images.skipped} slice picture${
       images.skipped === 1 ? "" : "s"

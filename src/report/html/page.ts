@@ -78,6 +78,7 @@ svg .peak{fill:#e67e22;stroke:#8a4a0f;stroke-width:.6}
 svg .stick{fill:none;stroke:#2f6db5;stroke-width:1.2}
 .qs{font-size:12px;margin:2px 0 0}
 img.thumb { image-rendering: pixelated; background: #000; border: 1px solid #ccc; display: block; }
+.overlay { position: relative; display: inline-block; } .overlay img.labels { position: absolute; left: 0; top: 0; opacity: 0.6; background: transparent; border-color: transparent; }
 `.trim();
 
 export function envSection(r: Report): string {
@@ -224,6 +225,7 @@ export function arraySection(
   a: ArrayReport,
   i: number,
   images: ImageBudget = { left: IMAGE_BUDGET, skipped: 0 },
+  imageOf: (labels: ArrayReport) => ArrayReport | undefined = () => undefined,
 ): string {
   const s = (isObject(a.stats) ? a.stats : undefined) as Stats | undefined;
   const meta = [
@@ -313,13 +315,16 @@ export function arraySection(
       `<figure>${svg}<figcaption><b>Peaks.</b> ${esc(notes.join("; "))}.</figcaption></figure>`,
     );
   }
+  const host = imageOf(a);
   for (const t of thumbs?.slices ?? []) {
-    if (images.left < t.png.length) {
+    const under = host ? matchingSlice(thumbnailsOf(host)?.slices ?? [], t) : undefined;
+    const cost = t.png.length + (under?.png.length ?? 0);
+    if (images.left < cost) {
       images.skipped++;
       continue;
     }
-    images.left -= t.png.length;
-    figs.push(thumbnailFigure(a, t));
+    images.left -= cost;
+    figs.push(thumbnailFigure(a, t, under && host ? { image: host, slice: under } : undefined));
   }
   const l = labelsOf(a);
   if (l) {
@@ -335,17 +340,37 @@ export function arraySection(
   }</section>`;
 }
 
-/** A slice picture, scaled up to at least 192 pixels without smoothing. */
-function thumbnailFigure(a: ArrayReport, t: Thumbnail): string {
+/** The image slice a label slice of the same size lies on (the last two axes of both). */
+function matchingSlice(slices: Thumbnail[], label: Thumbnail): Thumbnail | undefined {
+  return slices.find((s) =>
+    s.width === label.width && s.height === label.height && s.step.join() === label.step.join()
+  );
+}
+
+/**
+ * A slice picture, scaled up to at least 192 pixels without smoothing; a
+ * label slice over the image slice it segments, when there is one.
+ */
+function thumbnailFigure(
+  a: ArrayReport,
+  t: Thumbnail,
+  under?: { image: ArrayReport; slice: Thumbnail },
+): string {
   const zoom = Math.max(1, Math.floor(192 / Math.max(t.width, t.height)));
+  const size = `width="${t.width * zoom}" height="${t.height * zoom}"`;
   const what = `${displayPath(a)}: axes [${t.axes.join(", ")}], ${t.slice}`;
   const range = t.range
     ? `; black ${num(t.range[0])}, white ${num(t.range[1])} (0.1 % and 99.9 % of the slice)`
+    : under
+    ? `; one colour per label, over ${displayPath(under.image)} (${under.slice.slice})`
     : "; one colour per label";
   const sampled = t.step.some((s) => s > 1) ? `; every ${t.step.join(" × ")}-th element` : "";
-  return `<figure><img class="thumb" src="${t.png}" width="${t.width * zoom}" height="${
-    t.height * zoom
-  }" alt="${esc(what)}"><figcaption><b>Slice</b> ${esc(`axes [${t.axes.join(", ")}], ${t.slice}`)}${
+  const img = under
+    ? `<div class="overlay"><img class="thumb" src="${under.slice.png}" ${size} alt="${
+      esc(`${displayPath(under.image)}: ${under.slice.slice}`)
+    }"><img class="thumb labels" src="${t.png}" ${size} alt="${esc(what)}"></div>`
+    : `<img class="thumb" src="${t.png}" ${size} alt="${esc(what)}">`;
+  return `<figure>${img}<figcaption><b>Slice</b> ${esc(`axes [${t.axes.join(", ")}], ${t.slice}`)}${
     esc(sampled + range)
   }.</figcaption></figure>`;
 }
