@@ -101,7 +101,7 @@ Deno.test("5. a stage whose options fit none of the arrays is a warning, not sil
 });
 
 Deno.test("6. --help of every task prints its usage and exits 0", async () => {
-  for (const file of ["process.ts", "cron.ts", "compile.ts", "merge.ts", "tune.ts"]) {
+  for (const file of ["process.ts", "cron.ts", "compile.ts", "merge.ts", "tune.ts", "match.ts"]) {
     const r = await task(ROOT, file, ["--help"]);
     assert.equal(r.code, 0, `${file}: ${r.err}`);
     assert.match(r.out, /Usage: deno task/, file);
