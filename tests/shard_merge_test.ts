@@ -12,16 +12,18 @@ import { LamellaError } from "../src/model/errors.ts";
 import { mergeShards } from "../src/distributed/merge.ts";
 import { runPipeline, type RunRequest } from "../src/run/pipeline.ts";
 import { generateSample } from "../tools/sample/sample.ts";
+import { createArrayV2, writeGroupV2 } from "../tools/sample/zarr_write.ts";
 import {
   readShardFiles,
   runShard,
   type ShardFile,
   writeShardFile,
 } from "../src/distributed/shard.ts";
-import { parseShardSpec, shardRange } from "../src/plan/shard_range.ts";
+import { parseShardSpec, shardRanges } from "../src/plan/shard_range.ts";
 import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import { assertSameReport } from "./_compare_reports.ts";
 import { testWith } from "./_prereq.ts";
+import { rng } from "./_random.ts";
 import { fixtures } from "./_fixtures.ts";
 
 const PROBE: EnvironmentProbe = {
@@ -89,18 +91,33 @@ function sample(scale: number): Promise<string> {
   return samples.get(scale)!;
 }
 
-Deno.test("shard ranges tile every chunk index once, in order, with equal counts to within one", () => {
-  for (const total of [0, 1, 2, 7, 8, 64, 1000]) {
-    for (const count of [1, 2, 3, 7, 16]) {
-      const ranges = Array.from(
-        { length: count },
-        (_, index) => shardRange(total, { index, count }),
-      );
-      assert.equal(ranges[0].from, 0);
-      assert.equal(ranges[count - 1].to, total);
-      for (let i = 1; i < count; i++) assert.equal(ranges[i].from, ranges[i - 1].to);
-      const sizes = ranges.map((r) => r.to - r.from);
-      assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `${total}/${count}: ${sizes}`);
+Deno.test("shard ranges tile every chunk once, each array once per shard at most, bytes within a chunk of an equal share", () => {
+  const random = rng(7);
+  for (let trial = 0; trial < 400; trial++) {
+    const arrays = Array.from({ length: 1 + Math.floor(random() * 30) }, () => ({
+      chunks: Math.floor(random() ** 3 * 300),
+      chunkBytes: [0, 4096, 32768, 1000, 262144][Math.floor(random() * 5)],
+    }));
+    const count = 1 + Math.floor(random() * 12);
+    const next = arrays.map(() => 0);
+    const owners = arrays.map(() => 0);
+    const bytes = Array(count).fill(0);
+    for (let index = 0; index < count; index++) {
+      shardRanges(arrays, { index, count }).forEach((r, a) => {
+        if (!r) return;
+        assert.equal(r.from, next[a], `trial ${trial}: array ${a} in shard ${index}`);
+        assert.ok(r.to > r.from || arrays[a].chunks * arrays[a].chunkBytes === 0);
+        next[a] = r.to;
+        owners[a]++;
+        bytes[index] += (r.to - r.from) * arrays[a].chunkBytes;
+      });
+    }
+    assert.deepEqual(next, arrays.map((a) => a.chunks), `trial ${trial}: every chunk once`);
+    assert.ok(owners.every((n) => n >= 1), `trial ${trial}: every array in some shard`);
+    const total = bytes.reduce((t, b) => t + b, 0);
+    const largest = Math.max(0, ...arrays.map((a) => a.chunks ? a.chunkBytes : 0));
+    for (const b of bytes) {
+      assert.ok(Math.abs(b - total / count) <= largest, `trial ${trial}: ${bytes} vs ${largest}`);
     }
   }
 });
@@ -199,11 +216,18 @@ Deno.test("merge refuses a missing, repeated or foreign shard, saying which", as
 });
 
 Deno.test("an array whose shards saw different data is an array error; the others merge", async () => {
-  const two = await files(2);
-  const a = two[1].arrays.findIndex((x) => x.info);
-  two[1].arrays[a].info = { ...two[1].arrays[a].info!, shape: [1, 2, 3] };
-  const merged = mergeShards(two);
-  assert.match(merged.arrays[a].error ?? "", /shards disagree: shard 1 saw .*data change/);
+  // Shards hold whole arrays where they can: find one that two neighbouring shards share.
+  const seven = await files(7);
+  const i = seven.findIndex((f, k) =>
+    k > 0 && f.arrays.some((x, a) => x.info && seven[k - 1].arrays[a].info)
+  );
+  const a = seven[i].arrays.findIndex((x, a) => x.info && seven[i - 1].arrays[a].info);
+  seven[i].arrays[a].info = { ...seven[i].arrays[a].info!, shape: [1, 2, 3] };
+  const merged = mergeShards(seven);
+  assert.match(
+    merged.arrays[a].error ?? "",
+    new RegExp(`shards disagree: shard ${i} saw .*data change`),
+  );
   assert.ok(merged.arrays.filter((x) => x.error).length === 1);
   assert.ok(merged.arrays.find((x) => !x.error)!.stats);
 });
@@ -216,5 +240,82 @@ Deno.test("readShardFiles says which path has no shard files or is not one", asy
     await assert.rejects(readShardFiles([dir]), /shard-0-of-1\.json: not a lamella shard file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * An OpenOrganelle-like dataset: a uint8 EM volume at 6 scale levels and
+ * three uint64 label arrays at 4 levels each (27 arrays, chunk bytes 4 KiB and 32 KiB).
+ */
+async function manyArrayStore(): Promise<string> {
+  const root = `${await Deno.makeTempDir({ prefix: "lamella-many-" })}/many.zarr`;
+  await writeGroupV2(root);
+  const random = rng(11);
+  const write = async (path: string, size: number, dtype: "|u1" | "<u8") => {
+    const w = await createArrayV2(`${root}/${path}`, {
+      shape: [size, size, size],
+      chunks: [16, 16, 16],
+      dtype,
+      compressor: { id: "zstd", level: 1 },
+    });
+    for (let z = 0; z < w.grid[0]; z++) {
+      for (let y = 0; y < w.grid[1]; y++) {
+        for (let x = 0; x < w.grid[2]; x++) {
+          const n = w.regionShape([z, y, x]).reduce((a, b) => a * b, 1);
+          const data = dtype === "|u1"
+            ? Uint8Array.from({ length: n }, () => Math.floor(random() * 256))
+            : BigUint64Array.from({ length: n }, () => BigInt(Math.floor(random() * 5)));
+          // deno-lint-ignore no-explicit-any
+          await w.writeChunk([z, y, x], data as any);
+        }
+      }
+    }
+  };
+  for (let level = 0; level < 6; level++) await write(`em/s${level}`, 96 >> level, "|u1");
+  for (const name of ["mito", "er", "nucleus", "ld", "golgi"]) {
+    for (let level = 0; level < 4; level++) {
+      await write(`labels/${name}/s${level}`, 48 >> level, "<u8");
+    }
+  }
+  return root;
+}
+
+Deno.test("shards of a many-array store are balanced by decoded bytes and merge to the single run", async () => {
+  const source = await manyArrayStore();
+  try {
+    const stages: StageSpec[] = [
+      { name: "stats", options: {} },
+      { name: "histogram", options: { bins: 64 } },
+      { name: "labels", options: {} },
+      { name: "checksum", options: {} },
+    ];
+    const req = request(source, stages);
+    const single = await runPipeline(req);
+    assert.equal(single.arrays.length, 26);
+    assert.ok(single.arrays.every((a) => a.error === undefined));
+    for (const count of [3, 4, 7]) {
+      const files: ShardFile[] = [];
+      for (let index = 0; index < count; index++) {
+        files.push(await runShard({ ...req, shard: { index, count } }));
+      }
+      const chunkBytes = (a: ShardFile["arrays"][number]) =>
+        a.info!.chunks.reduce((p, c) => p * c, 1) * (a.dtype === "uint8" ? 1 : 8);
+      const bytes = files.map((f) =>
+        f.arrays.reduce((t, a) => t + (a.info ? (a.to! - a.from!) * chunkBytes(a) : 0), 0)
+      );
+      const largest = 16 ** 3 * 8;
+      const spread = Math.max(...bytes) - Math.min(...bytes);
+      assert.ok(spread <= largest, `${count} shards: decoded bytes ${bytes}, spread ${spread}`);
+      // An array smaller than a shard's share is reduced by one shard, two where a cut falls in it.
+      const share = bytes.reduce((t, b) => t + b, 0) / count;
+      single.arrays.forEach((a, i) => {
+        const holders = files.filter((f) => f.arrays[i].info).length;
+        if (a.bytes < share) assert.ok(holders <= 2, `${a.path}: in ${holders} shards`);
+      });
+      console.log(`${count} shards: decoded bytes ${bytes.join(", ")} (spread ${spread} B)`);
+      assertSameReport(single, mergeShards(JSON.parse(JSON.stringify(files))), `${count} shards`);
+    }
+  } finally {
+    await Deno.remove(source.replace(/\/many\.zarr$/, ""), { recursive: true });
   }
 });

@@ -93,19 +93,25 @@ export function mergeShards(files: ShardFile[]): MergedReport {
 /** A shard's array entry without the shard-only keys. */
 function planFields(e: ShardArray): ArrayReport {
   const out: ArrayReport = { ...e };
-  for (const k of ["info", "stages", "states", "from", "to"]) delete out[k];
+  for (const k of ["info", "stages", "states", "from", "to", "inOtherShards"]) delete out[k];
   return out;
 }
 
 function mergeArray(
-  entries: ShardArray[],
+  all: ShardArray[],
   stages: ReturnType<typeof createStages>,
 ): ArrayReport {
+  const seconds = all.reduce((t, e) => t + e.seconds, 0);
+  const failed = all.find((e) => e.error !== undefined);
+  if (failed) return { ...planFields(failed), seconds };
+  // Shards holding none of the array's chunks have nothing to add.
+  const entries = all.filter((e) => !e.inOtherShards);
+  if (entries.length === 0) {
+    const name = all[0].path || "(root array)";
+    return { ...planFields(all[0]), seconds, error: `array ${name}: no shard reduced it` };
+  }
   const base = planFields(entries[0]);
   const { info, stages: names, states } = entries[0];
-  const seconds = entries.reduce((t, e) => t + e.seconds, 0);
-  const failed = entries.find((e) => e.error !== undefined);
-  if (failed) return { ...planFields(failed), seconds };
   if (!states || !info || !names) return { ...base, seconds };
   const name = base.path || "(root array)";
   const fail = (why: string): ArrayReport => ({
@@ -114,11 +120,12 @@ function mergeArray(
     error: `array ${name}: shards disagree: ${why}`,
   });
   let next = 0;
-  for (const [i, e] of entries.entries()) {
+  for (const e of entries) {
+    const i = all.indexOf(e);
     if (!e.states || !e.info || !e.stages) return fail(`shard ${i} has no states`);
     if (JSON.stringify(e.info) !== JSON.stringify(info)) {
       return fail(
-        `shard ${i} saw ${JSON.stringify(e.info)}, shard 0 ${
+        `shard ${i} saw ${JSON.stringify(e.info)}, shard ${all.indexOf(entries[0])} ${
           JSON.stringify(info)
         } (did the data change between shard runs?)`,
       );

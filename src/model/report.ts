@@ -61,6 +61,8 @@ export interface ArrayReport {
   stats?: unknown;
   /** Every other stage's result, under the stage's report key. */
   [stage: string]: unknown;
+  /** Only in a shard run: other shards hold all of this array's chunks (no states here). */
+  inOtherShards?: true;
   /** Only with `RunRequest.partials`: the states, in place of the stages' results. */
   partial?: ArrayPartial;
   /** Why the array failed, naming the array and chunk; absent when it did not. */

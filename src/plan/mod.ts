@@ -58,5 +58,5 @@ export {
   mergeLimits,
   parseLimitEnv,
 } from "./settings_env.ts";
-export { parseShardSpec, shardRange, type ShardSpec } from "./shard_range.ts";
+export { parseShardSpec, shardRanges, type ShardSizing, type ShardSpec } from "./shard_range.ts";
 export { DEFAULT_TUNE_FILE, readTuneFile, tune, type TuneFile } from "./tune.ts";

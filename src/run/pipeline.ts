@@ -48,7 +48,7 @@ import { causeMessage } from "../model/errors.ts";
 import { chunkCount, countingStore, product } from "./chunk_reduce.ts";
 import { WorkerPool } from "./_worker_pool.ts";
 import { ChunkPass, type ChunkRange } from "./chunk_pass.ts";
-import { shardRange } from "../plan/shard_range.ts";
+import { shardRanges, type ShardSpec } from "../plan/shard_range.ts";
 import type { Progress } from "./progress.ts";
 import type { TraceRecorder } from "./trace.ts";
 import type { ArrayInfo, Region, RegionReader, Stage } from "../stages/stage.ts";
@@ -151,13 +151,16 @@ export async function runPipeline(request: RunRequest): Promise<Report> {
       );
     }
     log(`Found ${found.length} array${found.length === 1 ? "" : "s"} in ${store.location}`);
+    const ranges = request.shard ? await shardAssignment(store, found, request.shard) : undefined;
     const runDeadline = started + 1000 * (request.limits.runDeadlineS ?? Infinity);
     for (const item of found) {
       if (performance.now() > runDeadline) {
         arrays.push(pastRunDeadline(item, request.limits.runDeadlineS!));
         continue;
       }
-      arrays.push(await arrayOf({ store, stages, budget, request, log, pool, applied }, item));
+      arrays.push(
+        await arrayOf({ store, stages, budget, request, log, pool, applied, ranges }, item),
+      );
     }
   } finally {
     pool?.close();
@@ -305,6 +308,37 @@ interface RunContext {
   pool?: WorkerPool;
   /** Names of the stages that ran on at least one array. */
   applied: Set<string>;
+  /** In a shard run: each array's chunk range in this shard (`null`: another shard's). */
+  ranges?: Map<string, ChunkRange | null>;
+}
+
+/**
+ * Each array's chunk range in `shard`, balanced by decoded bytes over all the
+ * arrays (src/plan/shard_range.ts). Every shard reads the same metadata and
+ * so draws the same cuts; an array that cannot be opened weighs nothing (it
+ * fails alike in every shard).
+ */
+async function shardAssignment(
+  store: Store,
+  found: FoundArray[],
+  shard: ShardSpec,
+): Promise<Map<string, ChunkRange | null>> {
+  const sizes = await Promise.all(found.map(async (item) => {
+    try {
+      if (item.error) throw new Error(item.error);
+      const arr = await zarr.open(zarr.root(store).resolve(item.path), { kind: "array" });
+      const dtype = String(arr.dtype);
+      const itemBytes = NUMERIC.has(dtype) ? bytesPerElement(dtype as NumericDtype) : 0;
+      return {
+        chunks: chunkCount(arr.shape, arr.chunks),
+        chunkBytes: product(arr.chunks) * itemBytes,
+      };
+    } catch {
+      return { chunks: 0, chunkBytes: 0 };
+    }
+  }));
+  const ranges = shardRanges(sizes, shard);
+  return new Map(found.map((item, i) => [item.path, ranges[i]]));
 }
 
 /**
@@ -355,11 +389,15 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
     const error = plan.strategy === "error" ? { error: plan.reason.replace(/^error: /, "") } : {};
     return { ...planned, seconds: seconds(), ...error };
   }
-  const raw = await fastLayout(run.store, item.path, arr);
-  if ("generic" in raw) run.log(`${name}: read through zarrita (${raw.generic})`);
   const total = chunkCount(arr.shape, arr.chunks);
   // A shard run reduces only its slice of the chunks (the pre-pass still reads all of them).
-  const mine = shardRange(total, run.request.shard);
+  const mine = run.ranges ? run.ranges.get(item.path) ?? null : { from: 0, to: total };
+  if (!mine) {
+    run.log(`${name}: in other shards`);
+    return { ...planned, seconds: seconds(), inOtherShards: true };
+  }
+  const raw = await fastLayout(run.store, item.path, arr);
+  if ("generic" in raw) run.log(`${name}: read through zarrita (${raw.generic})`);
   const workers = workersFor(plan, run.pool, mine, base.bytes);
   const pass = await chunkPassFor(
     run,
