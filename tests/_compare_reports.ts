@@ -17,7 +17,14 @@ function tolerant(path: string[], dtype: string): boolean {
   return /^stats\.(sum|mean)$/.test(key) && /float/.test(dtype);
 }
 
-function compare(a: unknown, b: unknown, path: string[], dtype: string, where: string): void {
+function compare(
+  a: unknown,
+  b: unknown,
+  path: string[],
+  dtype: string,
+  where: string,
+  ignored: Set<string> = IGNORED,
+): void {
   const here = `${where} ${path.join(".")}`;
   if (typeof a === "number" && typeof b === "number" && tolerant(path, dtype)) {
     if (a === b) return;
@@ -27,8 +34,8 @@ function compare(a: unknown, b: unknown, path: string[], dtype: string, where: s
   }
   if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
     assert.equal(Array.isArray(a), Array.isArray(b), `${here}: array vs object`);
-    const ka = Object.keys(a).filter((k) => !(path.length === 0 && IGNORED.has(k)));
-    const kb = Object.keys(b).filter((k) => !(path.length === 0 && IGNORED.has(k)));
+    const ka = Object.keys(a).filter((k) => !(path.length === 0 && ignored.has(k)));
+    const kb = Object.keys(b).filter((k) => !(path.length === 0 && ignored.has(k)));
     assert.deepEqual([...kb].sort(), [...ka].sort(), `${here}: keys`);
     for (const k of ka) {
       compare(
@@ -37,6 +44,7 @@ function compare(a: unknown, b: unknown, path: string[], dtype: string, where: s
         [...path, k],
         dtype,
         where,
+        ignored,
       );
     }
     return;
@@ -44,12 +52,18 @@ function compare(a: unknown, b: unknown, path: string[], dtype: string, where: s
   assert.deepEqual(b, a, here);
 }
 
-/** Asserts that `merged` is `single` up to float rounding and timing. */
+/**
+ * Asserts that `merged` is `single` up to float rounding and timing. `alsoIgnore`
+ * names more array keys to leave out, e.g. `reason` when the runs planned within
+ * different budgets (the plan's sentence states the budget).
+ */
 export function assertSameReport(
   single: { source: string; arrays: Record<string, unknown>[] },
   merged: { source: string; arrays: Record<string, unknown>[] },
   what: string,
+  alsoIgnore: string[] = [],
 ): void {
+  const ignored = new Set([...IGNORED, ...alsoIgnore]);
   assert.equal(merged.source, single.source, `${what}: source`);
   assert.deepEqual(
     merged.arrays.map((a) => a.path),
@@ -57,6 +71,6 @@ export function assertSameReport(
     `${what}: arrays`,
   );
   single.arrays.forEach((a, i) =>
-    compare(a, merged.arrays[i], [], String(a.dtype), `${what}: ${a.path}`)
+    compare(a, merged.arrays[i], [], String(a.dtype), `${what}: ${a.path}`, ignored)
   );
 }

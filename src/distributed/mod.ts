@@ -41,3 +41,16 @@ export {
   type ShardMessage,
   type ShardOutcome,
 } from "./kv_fanout.ts";
+export {
+  arraySpec,
+  type QueuedJob,
+  retryRun,
+  SLURM_RUN_FORMAT,
+  type SlurmRequest,
+  type SlurmRun,
+  type SlurmStatus,
+  slurmStatus,
+  type SlurmSubmission,
+  submitRun,
+  waitForRun,
+} from "./slurm.ts";
