@@ -9,16 +9,20 @@ import { parseArgs } from "node:util";
 import { LamellaError } from "../src/model/errors.ts";
 import { runCli } from "../src/run/cli.ts";
 import { writeFileAtomic } from "../src/store/atomic.ts";
-import { parseMgf } from "../src/ms/mgf.ts";
+import type { MsSpectrum } from "../src/ms/mgf.ts";
+import { readSpectra, spectrumFormat } from "../src/ms/spectra.ts";
 import { matchSpectra } from "../src/ms/cosine.ts";
 
 const HELP = `lamella: match query spectra against a spectral library (scores as matchms).
 
-Usage: deno task match --library LIB.mgf --queries Q.mgf --out DIR [options]
+Usage: deno task match --library LIB --queries Q --out DIR [options]
+
+LIB and Q are MGF, mzML (.mzML, .mzML.gz) or ms-run stores (deno task ingest); from
+mzML and ms-run stores the MS2 spectra are used, from MGF every spectrum.
 
 Options:
-  --library FILE        library spectra (MGF)
-  --queries FILE        query spectra (MGF)
+  --library FILE        library spectra
+  --queries FILE        query spectra
   --out DIR             where matches.json and matches.csv go (default: out/match)
   --score S             cosine (matchms CosineGreedy, default) or modified-cosine
                         (ModifiedCosineGreedy: also pairs shifted by the precursor difference)
@@ -40,17 +44,23 @@ function number(name: string, value: string | undefined, fallback: number): numb
   return n;
 }
 
-async function read(file: string) {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    throw new LamellaError(`${file}: cannot read (${(e as Error).message})`);
+/** The MS2 spectra of `file` (every spectrum of an MGF), as the scorer takes them. */
+async function read(file: string): Promise<MsSpectrum[]> {
+  const format = spectrumFormat(file);
+  const out: MsSpectrum[] = [];
+  for await (const s of readSpectra(file)) {
+    if (format !== "mgf" && s.msLevel !== 2) continue;
+    out.push({
+      index: s.index,
+      id: s.id,
+      ...(Number.isNaN(s.precursorMz) ? {} : { precursorMz: s.precursorMz }),
+      mz: Float64Array.from(s.mz),
+      intensity: Float64Array.from(s.intensity),
+      params: {},
+    });
   }
-  if (!/\.mgf$/i.test(file)) {
-    throw new LamellaError(`${file}: only MGF files are read for now (mzML, MSP next)`);
-  }
-  return parseMgf(text, file);
+  if (out.length === 0) throw new LamellaError(`${file}: no MS2 spectra in it`);
+  return out;
 }
 
 async function main(): Promise<number> {

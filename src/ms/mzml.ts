@@ -156,6 +156,7 @@ export function parseSpectrum(xml: string, w: Where): MzmlSpectrum {
 
 /**
  * Streams the spectra of an mzML file (`.gz` is decompressed on the fly).
+ * `options.onBytes` is called with the bytes of the file read so far.
  *
  * @example
  * ```ts
@@ -174,9 +175,26 @@ export function parseSpectrum(xml: string, w: Where): MzmlSpectrum {
  * assertEquals([spectra[0].id, spectra[0].msLevel, [...spectra[0].mz]], ["scan=1", 1, [100, 200]]);
  * ```
  */
-export async function* readMzml(path: string): AsyncGenerator<MzmlSpectrum> {
+export async function* readMzml(
+  path: string,
+  options: { onBytes?: (bytesRead: number) => void } = {},
+): AsyncGenerator<MzmlSpectrum> {
   const file = await Deno.open(path);
   let stream: ReadableStream<Uint8Array> = file.readable;
+  if (options.onBytes) {
+    // Bytes of the file itself (compressed, for .gz), for progress against its size.
+    let read = 0;
+    const report = options.onBytes;
+    stream = stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          read += chunk.length;
+          report(read);
+          out.enqueue(chunk);
+        },
+      }),
+    );
+  }
   if (/\.gz$/i.test(path)) {
     stream = stream.pipeThrough(
       new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
