@@ -35,63 +35,150 @@ export interface Similarity {
 
 type Peaks = Pick<MsSpectrum, "mz" | "intensity">;
 
-/** Pairs (i, j) with |mz1[i] - (mz2[j] + shift)| <= tolerance, in matchms' order. */
-function findMatches(a: Float64Array, b: Float64Array, tolerance: number, shift: number) {
-  const i1: number[] = [];
-  const i2: number[] = [];
-  let lowest = 0;
-  for (let i = 0; i < a.length; i++) {
-    const lo = a[i] - tolerance;
-    const hi = a[i] + tolerance;
-    for (let j = lowest; j < b.length; j++) {
-      const mz2 = b[j] + shift;
-      if (mz2 > hi) break;
-      if (mz2 < lo) lowest = j + 1;
-      else {
-        i1.push(i);
-        i2.push(j);
+/** A spectrum ready to be scored many times: its peak weights and their norm. */
+export interface PreparedSpectrum {
+  /** Peak m/z values, ascending. */
+  mz: Float64Array;
+  /** `mz^mzPower * intensity^intensityPower` of each peak. */
+  weight: Float64Array;
+  /** Euclidean norm of `weight`. */
+  norm: number;
+  /** Precursor m/z (NaN when none). */
+  precursorMz: number;
+}
+
+/**
+ * Weights and norm of `s` under `options`, computed once per spectrum
+ * instead of once per pair.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { prepareSpectrum } from "./cosine.ts";
+ * const p = prepareSpectrum({ mz: Float64Array.of(100, 200), intensity: Float64Array.of(3, 4) });
+ * assertEquals(p.norm, 5);
+ * ```
+ */
+export function prepareSpectrum(
+  s: Peaks & { precursorMz?: number },
+  options: Readonly<CosineOptions> = DEFAULT_COSINE,
+): PreparedSpectrum {
+  const weight = new Float64Array(s.mz.length);
+  let squares = 0;
+  for (let k = 0; k < weight.length; k++) {
+    const w = (options.mzPower === 0 ? 1 : s.mz[k] ** options.mzPower) *
+      (options.intensityPower === 1 ? s.intensity[k] : s.intensity[k] ** options.intensityPower);
+    weight[k] = w;
+    squares += w * w;
+  }
+  return {
+    mz: s.mz,
+    weight,
+    norm: Math.sqrt(squares),
+    precursorMz: s.precursorMz ?? NaN,
+  };
+}
+
+/**
+ * Scores pairs of prepared spectra with buffers that are reused from pair to
+ * pair (nothing is allocated per pair once they have grown).
+ */
+export class PairScorer {
+  private i1 = new Int32Array(256);
+  private i2 = new Int32Array(256);
+  private value = new Float64Array(256);
+  private order = new Uint32Array(256);
+  private used1 = new Uint8Array(256);
+  private used2 = new Uint8Array(256);
+  private n = 0;
+
+  constructor(readonly tolerance: number = DEFAULT_COSINE.tolerance) {}
+
+  private grow(): void {
+    const size = this.i1.length * 2;
+    const copy = <T extends Int32Array | Float64Array>(a: T, ctor: new (n: number) => T): T => {
+      const b = new ctor(size);
+      b.set(a);
+      return b;
+    };
+    this.i1 = copy(this.i1, Int32Array);
+    this.i2 = copy(this.i2, Int32Array);
+    this.value = copy(this.value, Float64Array);
+    this.order = new Uint32Array(size);
+  }
+
+  /** Adds the pairs (i, j) with |a.mz[i] - (b.mz[j] + shift)| <= tolerance, in matchms' order. */
+  private collect(a: PreparedSpectrum, b: PreparedSpectrum, shift: number): void {
+    const tol = this.tolerance;
+    const am = a.mz;
+    const bm = b.mz;
+    let lowest = 0;
+    for (let i = 0; i < am.length; i++) {
+      const lo = am[i] - tol;
+      const hi = am[i] + tol;
+      for (let j = lowest; j < bm.length; j++) {
+        const mz2 = bm[j] + shift;
+        if (mz2 > hi) break;
+        if (mz2 < lo) lowest = j + 1;
+        else {
+          if (this.n === this.i1.length) this.grow();
+          this.i1[this.n] = i;
+          this.i2[this.n] = j;
+          this.value[this.n] = a.weight[i] * b.weight[j];
+          this.n++;
+        }
       }
     }
   }
-  return { i1, i2 };
-}
 
-function weights(s: Peaks, o: CosineOptions): Float64Array {
-  return Float64Array.from(
-    s.mz,
-    (mz, k) => mz ** o.mzPower * s.intensity[k] ** o.intensityPower,
-  );
-}
-
-function greedy(
-  pairs: { i1: number[]; i2: number[] },
-  w1: Float64Array,
-  w2: Float64Array,
-): Similarity {
-  const n = pairs.i1.length;
-  if (n === 0) return { score: 0, matched: 0 };
-  const value = new Float64Array(n);
-  for (let k = 0; k < n; k++) value[k] = w1[pairs.i1[k]] * w2[pairs.i2[k]];
-  // numpy: argsort(value, kind="mergesort")[::-1]: descending, ties in reverse order.
-  const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => value[y] - value[x] || y - x);
-  const used1 = new Set<number>();
-  const used2 = new Set<number>();
-  let score = 0;
-  let matched = 0;
-  for (const k of order) {
-    const p = pairs.i1[k];
-    const q = pairs.i2[k];
-    if (used1.has(p) || used2.has(q)) continue;
-    score += value[k];
-    used1.add(p);
-    used2.add(q);
-    matched++;
+  /** The greedy assignment over the collected pairs. */
+  private assign(a: PreparedSpectrum, b: PreparedSpectrum): Similarity {
+    const n = this.n;
+    if (n === 0) return { score: 0, matched: 0 };
+    if (this.used1.length < a.mz.length) this.used1 = new Uint8Array(2 * a.mz.length);
+    if (this.used2.length < b.mz.length) this.used2 = new Uint8Array(2 * b.mz.length);
+    // numpy: argsort(value, kind="mergesort")[::-1]: descending, ties in reverse order.
+    const order = this.order.subarray(0, n);
+    for (let k = 0; k < n; k++) order[k] = k;
+    const value = this.value;
+    if (n > 1) order.sort((x, y) => value[y] - value[x] || y - x);
+    let score = 0;
+    let matched = 0;
+    for (let k = 0; k < n; k++) {
+      const m = order[k];
+      const p = this.i1[m];
+      const q = this.i2[m];
+      if (this.used1[p] || this.used2[q]) continue;
+      score += value[m];
+      this.used1[p] = 1;
+      this.used2[q] = 1;
+      matched++;
+    }
+    for (let k = 0; k < n; k++) {
+      this.used1[this.i1[k]] = 0;
+      this.used2[this.i2[k]] = 0;
+    }
+    return { score: score / (a.norm * b.norm), matched };
   }
-  let n1 = 0;
-  let n2 = 0;
-  for (const v of w1) n1 += v * v;
-  for (const v of w2) n2 += v * v;
-  return { score: score / (Math.sqrt(n1) * Math.sqrt(n2)), matched };
+
+  /** matchms `CosineGreedy.pair(a, b)`. */
+  cosine(a: PreparedSpectrum, b: PreparedSpectrum): Similarity {
+    this.n = 0;
+    this.collect(a, b, 0);
+    return this.assign(a, b);
+  }
+
+  /** matchms `ModifiedCosineGreedy.pair(a, b)`; both need a precursor m/z. */
+  modifiedCosine(a: PreparedSpectrum, b: PreparedSpectrum): Similarity {
+    if (Number.isNaN(a.precursorMz) || Number.isNaN(b.precursorMz)) {
+      throw new Error("modified cosine: both spectra need a precursor m/z (PEPMASS)");
+    }
+    const shift = a.precursorMz - b.precursorMz;
+    this.n = 0;
+    this.collect(a, b, 0);
+    if (Math.abs(shift) > this.tolerance) this.collect(a, b, shift);
+    return this.assign(a, b);
+  }
 }
 
 /**
@@ -113,10 +200,9 @@ export function cosineGreedy(
   query: Peaks,
   options: Readonly<CosineOptions> = DEFAULT_COSINE,
 ): Similarity {
-  return greedy(
-    findMatches(reference.mz, query.mz, options.tolerance, 0),
-    weights(reference, options),
-    weights(query, options),
+  return new PairScorer(options.tolerance).cosine(
+    prepareSpectrum(reference, options),
+    prepareSpectrum(query, options),
   );
 }
 
@@ -140,17 +226,9 @@ export function modifiedCosineGreedy(
   query: Peaks & { precursorMz?: number },
   options: Readonly<CosineOptions> = DEFAULT_COSINE,
 ): Similarity {
-  if (reference.precursorMz === undefined || query.precursorMz === undefined) {
-    throw new Error("modified cosine: both spectra need a precursor m/z (PEPMASS)");
-  }
-  const shift = reference.precursorMz - query.precursorMz;
-  if (Math.abs(shift) <= options.tolerance) return cosineGreedy(reference, query, options);
-  const zero = findMatches(reference.mz, query.mz, options.tolerance, 0);
-  const shifted = findMatches(reference.mz, query.mz, options.tolerance, shift);
-  return greedy(
-    { i1: [...zero.i1, ...shifted.i1], i2: [...zero.i2, ...shifted.i2] },
-    weights(reference, options),
-    weights(query, options),
+  return new PairScorer(options.tolerance).modifiedCosine(
+    prepareSpectrum(reference, options),
+    prepareSpectrum(query, options),
   );
 }
 
@@ -187,22 +265,26 @@ export function matchSpectra(
   } & Partial<CosineOptions>,
 ): QueryHits[] {
   const o = { ...DEFAULT_COSINE, ...options };
-  const pair = o.score === "cosine" ? cosineGreedy : modifiedCosineGreedy;
-  return queries.map((q) => {
-    const hits = [];
-    for (const l of library) {
-      if (
-        o.score === "modified-cosine" &&
-        (l.precursorMz === undefined || q.precursorMz === undefined)
-      ) {
-        continue;
-      }
-      const s = pair(l, q, o);
+  const scorer = new PairScorer(o.tolerance);
+  const lib = library.map((l) => prepareSpectrum(l, o));
+  const modified = o.score === "modified-cosine";
+  return queries.map((query) => {
+    const q = prepareSpectrum(query, o);
+    const hits: { index: number; id: string; score: number; matched: number }[] = [];
+    for (let k = 0; k < lib.length; k++) {
+      const l = lib[k];
+      if (modified && (Number.isNaN(l.precursorMz) || Number.isNaN(q.precursorMz))) continue;
+      const s = modified ? scorer.modifiedCosine(l, q) : scorer.cosine(l, q);
       if (s.matched >= o.minMatched && s.score > 0) {
-        hits.push({ index: l.index, id: l.id, score: s.score, matched: s.matched });
+        hits.push({
+          index: library[k].index,
+          id: library[k].id,
+          score: s.score,
+          matched: s.matched,
+        });
       }
     }
     hits.sort((a, b) => b.score - a.score || a.index - b.index);
-    return { index: q.index, id: q.id, hits: hits.slice(0, o.top) };
+    return { index: query.index, id: query.id, hits: hits.slice(0, o.top) };
   });
 }

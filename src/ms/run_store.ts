@@ -99,6 +99,10 @@ class ColumnWriter {
         }
       } else if (one) {
         this.buffer[this.filled] = values as number;
+      } else if (ArrayBuffer.isView(values)) {
+        // Typed arrays are copied (and converted) natively.
+        const src = values as unknown as Float64Array;
+        (this.buffer as Float64Array).set(src.subarray(i, i + take), this.filled);
       } else {
         const src = values as ArrayLike<number>;
         for (let k = 0; k < take; k++) this.buffer[this.filled + k] = src[i + k];
@@ -124,7 +128,7 @@ class ColumnWriter {
       const end = Math.min(this.filled, (c + 1) * INNER);
       chunk.set(bytes.subarray(c * INNER * size, end * size));
       if (end < (c + 1) * INNER) this.pad(chunk, end - c * INNER);
-      const encoded = zstdCompress(chunk, 3);
+      const encoded = zstdCompress(chunk, 1);
       parts.push(encoded);
       index[2 * c] = BigInt(offset);
       index[2 * c + 1] = BigInt(encoded.length);
@@ -173,7 +177,7 @@ class ColumnWriter {
           chunk_shape: [INNER],
           codecs: [
             { name: "bytes", configuration: { endian: "little" } },
-            { name: "zstd", configuration: { level: 3, checksum: false } },
+            { name: "zstd", configuration: { level: 1, checksum: false } },
           ],
           index_codecs: [
             { name: "bytes", configuration: { endian: "little" } },
