@@ -13,6 +13,8 @@
  *   with the same run outside it.
  * - `kernels`: stats and histogram kernels, WASM against the TS reference.
  * - `peaks`: the CWT peak detector on exampleMS and synthetic spectra.
+ * - `ms`: mass spectrometry (bench/ms_bench.ts): `ingest` against pyopenms,
+ *   `match` against matchms, and an ingest 10x the memory limit in a cgroup.
  *
  * @module
  */
@@ -47,8 +49,9 @@ import {
   warmPageCache,
 } from "../bench/pipeline_bench.ts";
 import { runLamella } from "../bench/peers.ts";
+import { benchMs, type MsMemoryRecord, type MsRecord } from "../bench/ms_bench.ts";
 
-const SECTIONS = ["pipeline", "peers", "remote", "cgroup", "kernels", "peaks"] as const;
+const SECTIONS = ["pipeline", "peers", "remote", "cgroup", "kernels", "peaks", "ms"] as const;
 type Section = typeof SECTIONS[number];
 const DEFAULT_SIZES = [0.2, 1.7, 13.6, 110, 879.7];
 const HUGE_MIB = 7168;
@@ -73,6 +76,8 @@ type BenchRecord =
   | ScalingRecord
   | PeakRecord
   | RemoteRecord
+  | MsRecord
+  | MsMemoryRecord
   | SkipRecord;
 
 interface Target {
@@ -269,6 +274,39 @@ function kernelsTable(records: KernelRecord[], mibPerCall: number): string {
     );
 }
 
+function msTable(records: (MsRecord | MsMemoryRecord)[]): string {
+  const fmt = (x: number) => x.toFixed(x < 1 ? 3 : 2);
+  const pairs = records.filter((r): r is MsRecord => r.name === "ms");
+  const memory = records.filter((r): r is MsMemoryRecord => r.name === "ms-memory");
+  return textTable(
+    [
+      "case",
+      "peer",
+      "lamella s (own/whole)",
+      "peer s (own/whole)",
+      "x own",
+      "x whole",
+      "lamella",
+      "peer",
+      "agreement",
+    ],
+    pairs.map((r) => [
+      r.case,
+      r.peer,
+      `${fmt(r.lamellaSelfSeconds)}/${fmt(r.lamellaWholeSeconds)}`,
+      `${fmt(r.peerSelfSeconds)}/${fmt(r.peerWholeSeconds)}`,
+      r.selfRatio.toFixed(1),
+      r.speedup.toFixed(1),
+      r.lamellaRate,
+      r.peerRate,
+      r.agreement,
+    ]),
+  ) + memory.map((m) =>
+    `\n${m.case}: ${m.fileMb.toFixed(0)} MB file, peak ${m.peakMib} MiB of ${m.limitMib} MiB, ` +
+    `${m.oomKills} OOM kills, exit ${m.exitCode}`
+  ).join("");
+}
+
 function peaksTable(records: PeakRecord[]): string {
   const fmt = (v: number | undefined, digits: number) => v === undefined ? "" : v.toFixed(digits);
   return textTable(
@@ -378,6 +416,45 @@ function targets(records: BenchRecord[], totalSeconds: number, everything: boole
       : "not run",
     met: cg?.name === "cgroup"
       ? (cg as CgroupRecord).ratio <= 1.1 && (cg as CgroupRecord).oomKills === 0
+      : null,
+  });
+  const ms = (start: string) =>
+    records.find((r): r is MsRecord =>
+      r.section === "ms" && r.name === "ms" && r.case.startsWith(start)
+    );
+  const ingest = ms("ingest");
+  out.push({
+    target: "mzML ingest >= pyopenms read speed (whole command)",
+    value: ingest
+      ? `${ingest.speedup.toFixed(2)}x (${ingest.lamellaRate} against ${ingest.peerRate}; own ${
+        ingest.selfRatio.toFixed(2)
+      }x)`
+      : "not run",
+    met: ingest ? ingest.speedup >= 1 : null,
+  });
+  for (const score of ["cosine", "modified-cosine"]) {
+    const r = ms(`match ${score} `);
+    out.push({
+      target: `match ${score} >= 10x matchms per pair, same top-1 hits`,
+      value: r
+        ? `${r.selfRatio.toFixed(1)}x (${r.lamellaRate} against ${r.peerRate}); ${r.agreement}`
+        : "not run",
+      met: r ? r.selfRatio >= 10 && /equal for (\d+)\/\1 /.test(r.agreement) : null,
+    });
+  }
+  const memory = records.find((r): r is MsMemoryRecord =>
+    r.section === "ms" && r.name === "ms-memory"
+  );
+  out.push({
+    target: "ingest of a file 10x the memory limit stays within it",
+    value: memory
+      ? `${
+        memory.fileMb.toFixed(0)
+      } MB in ${memory.limitMib} MiB: peak ${memory.peakMib} MiB, ${memory.oomKills} OOM kills, exit ${memory.exitCode}`
+      : "not run",
+    met: memory
+      ? memory.exitCode === 0 && memory.oomKills === 0 &&
+        memory.fileMb >= 10 * memory.limitMib * 1.048576
       : null,
   });
   out.push({
@@ -616,6 +693,12 @@ async function main(): Promise<number> {
     }));
     doc.records.push(...records);
     print("CWT peaks", peaksTable(records));
+  });
+
+  await section("ms", async () => {
+    const records = await benchMs({ runs: 3, log });
+    doc.records.push(...records);
+    print("Mass spectrometry (interleaved; medians of 3)", msTable(records));
   });
 
   const totalSeconds = (performance.now() - t0) / 1000;

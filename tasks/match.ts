@@ -117,8 +117,11 @@ async function main(): Promise<number> {
   }
   await writeFileAtomic(`${out}/matches.csv`, csv.join("\n") + "\n");
   console.error(
-    `${queries.length} queries x ${library.length} library spectra (${values.score}) in ` +
-      `${seconds.toFixed(2)} s; ${out}/matches.json, ${out}/matches.csv`,
+    `${queries.length} queries x ${library.length} library spectra (${values.score}) scored in ` +
+      `${seconds.toFixed(3)} s (${
+        (seconds * 1e6 / (queries.length * library.length)).toFixed(2)
+      } ` +
+      `us/pair); ${out}/matches.json, ${out}/matches.csv`,
   );
   return 0;
 }

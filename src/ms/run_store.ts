@@ -15,13 +15,18 @@
  *   (float64; from the file, else computed from the peaks), `centroided` (bool);
  *   imzML runs also `x` and `y` (uint32).
  *
- * Memory: one shard per array is buffered (8 MiB for `mz`), whatever the run's size.
+ * Memory: one shard per array is buffered (8 MiB for `mz`, 4 MiB for `intensity`, 512 KiB or
+ * less for each per-spectrum array), whatever the run's size.
  *
  * @module
  */
 import { LamellaError } from "../model/errors.ts";
-import { zstdCompress } from "../store/codecs.ts";
+import { zstdEncoder } from "../store/decoders.ts";
 import { crc32c } from "../store/numcodecs.ts";
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
 
 /** The spectrum fields an ms-run store holds. */
 export interface RunSpectrum {
@@ -67,9 +72,9 @@ const FILL: Record<Dtype, number | string | boolean> = {
   bool: false,
 };
 
-/** Elements per inner chunk and inner chunks per shard. */
-const INNER = 65536;
-const PER_SHARD = 16;
+/** Elements per inner chunk and inner chunks per shard, for peaks and for per-spectrum values. */
+const PEAK_LAYOUT = { inner: 65536, perShard: 16 };
+const SPECTRUM_LAYOUT = { inner: 16384, perShard: 4 };
 
 /**
  * One 1-D sharded array written front to back: values are appended, a shard
@@ -82,8 +87,19 @@ class ColumnWriter {
   private shard = 0;
   length = 0;
 
-  constructor(readonly dir: string, readonly dtype: Dtype) {
-    this.buffer = new CTORS[dtype](INNER * PER_SHARD);
+  private readonly inner: number;
+  private readonly perShard: number;
+  private scratch?: Uint8Array;
+  private readonly encoder = zstdEncoder(1);
+
+  constructor(
+    readonly dir: string,
+    readonly dtype: Dtype,
+    layout: { inner: number; perShard: number },
+  ) {
+    this.inner = layout.inner;
+    this.perShard = layout.perShard;
+    this.buffer = new CTORS[dtype](layout.inner * layout.perShard);
   }
 
   async append(values: ArrayLike<number> | number): Promise<void> {
@@ -119,40 +135,50 @@ class ColumnWriter {
     if (this.filled === 0) return;
     const bytes = new Uint8Array(this.buffer.buffer, 0, this.buffer.byteLength);
     const size = this.buffer.BYTES_PER_ELEMENT;
-    const parts: Uint8Array[] = [];
-    const index = new BigUint64Array(2 * PER_SHARD).fill(0xffffffffffffffffn);
-    let offset = 0;
-    for (let c = 0; c * INNER < this.filled; c++) {
-      // The last inner chunk is padded to full size with the fill value.
-      const chunk = new Uint8Array(INNER * size);
-      const end = Math.min(this.filled, (c + 1) * INNER);
-      chunk.set(bytes.subarray(c * INNER * size, end * size));
-      if (end < (c + 1) * INNER) this.pad(chunk, end - c * INNER);
-      const encoded = zstdCompress(chunk, 1);
-      parts.push(encoded);
-      index[2 * c] = BigInt(offset);
-      index[2 * c + 1] = BigInt(encoded.length);
-      offset += encoded.length;
-    }
-    const indexBytes = new Uint8Array(index.buffer);
-    const crc = new Uint8Array(4);
-    new DataView(crc.buffer).setUint32(0, crc32c(indexBytes), true);
-    const file = new Uint8Array(offset + indexBytes.length + 4);
-    let at = 0;
-    for (const p of parts) {
-      file.set(p, at);
-      at += p.length;
-    }
-    file.set(indexBytes, at);
-    file.set(crc, at + indexBytes.length);
+    const inner = this.inner;
+    // One scratch chunk, reused: only the compressed output is allocated per chunk.
+    this.scratch ??= new Uint8Array(inner * size);
+    const index = new BigUint64Array(2 * this.perShard).fill(0xffffffffffffffffn);
     await Deno.mkdir(`${this.dir}/c`, { recursive: true });
-    await Deno.writeFile(`${this.dir}/c/${this.shard}`, file);
+    const file = await Deno.open(`${this.dir}/c/${this.shard}`, {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    try {
+      let offset = 0;
+      for (let c = 0; c * inner < this.filled; c++) {
+        const end = Math.min(this.filled, (c + 1) * inner);
+        let chunk = bytes.subarray(c * inner * size, (c + 1) * inner * size);
+        if (end < (c + 1) * inner) {
+          // The last inner chunk is padded to full size with the fill value.
+          this.scratch.set(bytes.subarray(c * inner * size, end * size));
+          this.pad(this.scratch, end - c * inner);
+          chunk = this.scratch;
+        }
+        const encoded = this.encoder.encode(chunk);
+        await writeAll(file, encoded);
+        index[2 * c] = BigInt(offset);
+        index[2 * c + 1] = BigInt(encoded.length);
+        offset += encoded.length;
+      }
+      const indexBytes = new Uint8Array(index.buffer);
+      const crc = new Uint8Array(4);
+      new DataView(crc.buffer).setUint32(0, crc32c(indexBytes), true);
+      await writeAll(file, indexBytes);
+      await writeAll(file, crc);
+    } finally {
+      file.close();
+    }
     this.shard++;
     this.filled = 0;
   }
 
   private pad(chunk: Uint8Array, from: number): void {
-    if (this.dtype !== "float64" && this.dtype !== "float32") return; // integer fill is 0
+    if (this.dtype !== "float64" && this.dtype !== "float32") {
+      chunk.fill(0, from * this.buffer.BYTES_PER_ELEMENT); // integer and bool fill is 0
+      return;
+    }
     const view = this.dtype === "float64"
       ? new Float64Array(chunk.buffer)
       : new Float32Array(chunk.buffer);
@@ -168,13 +194,16 @@ class ColumnWriter {
       node_type: "array",
       shape: [this.length],
       data_type: this.dtype,
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [INNER * PER_SHARD] } },
+      chunk_grid: {
+        name: "regular",
+        configuration: { chunk_shape: [this.inner * this.perShard] },
+      },
       chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
       fill_value: FILL[this.dtype],
       codecs: [{
         name: "sharding_indexed",
         configuration: {
-          chunk_shape: [INNER],
+          chunk_shape: [this.inner],
           codecs: [
             { name: "bytes", configuration: { endian: "little" } },
             { name: "zstd", configuration: { level: 1, checksum: false } },
@@ -229,10 +258,11 @@ export class MsRunWriter {
     private readonly staging: string,
     private readonly attrs: Record<string, unknown>,
   ) {
-    const col = (name: string, dtype: Dtype) => new ColumnWriter(`${staging}/${name}`, dtype);
+    const col = (name: string, dtype: Dtype) =>
+      new ColumnWriter(`${staging}/${name}`, dtype, SPECTRUM_LAYOUT);
     this.columns = {
-      mz: col("mz", "float64"),
-      intensity: col("intensity", "float32"),
+      mz: new ColumnWriter(`${staging}/mz`, "float64", PEAK_LAYOUT),
+      intensity: new ColumnWriter(`${staging}/intensity`, "float32", PEAK_LAYOUT),
       offsets: col("offsets", "uint64"),
       rt: col("rt", "float64"),
       ms_level: col("ms_level", "uint8"),

@@ -16,6 +16,7 @@
  * @module
  */
 import * as zlib from "node:zlib";
+import { zstdCompress } from "./codecs.ts";
 
 /** Compressions the fast chunk path decodes. */
 export type Compression = "none" | "zstd" | "gzip" | "zlib";
@@ -240,4 +241,58 @@ function readWanted(): "native" | "node" | "auto" {
   if (value === undefined || value === "" || value === "auto") return "auto";
   if (value === "native" || value === "node") return value;
   throw new Error(`LAMELLA_DECODER: expected native, node or auto; found "${value}"`);
+}
+
+const ZSTD_COMPRESS_SYMBOLS = {
+  ZSTD_createCCtx: { parameters: [], result: "pointer" },
+  ZSTD_compressCCtx: {
+    parameters: ["pointer", "buffer", "usize", "buffer", "usize", "i32"],
+    result: "usize",
+  },
+  ZSTD_compressBound: { parameters: ["usize"], result: "usize" },
+  ZSTD_isError: { parameters: ["usize"], result: "u32" },
+} as const;
+
+/** Compresses chunk after chunk into one reused output buffer. */
+export interface ZstdEncoder {
+  /** `native` (libzstd through FFI) or `node` (`node:zlib`). */
+  readonly kind: "native" | "node";
+  /** One zstd frame of `src`; a view valid until the next call (native). */
+  encode(src: Uint8Array): Uint8Array;
+}
+
+/**
+ * A zstd compressor at `level` for writers that compress many chunks: libzstd
+ * through FFI with one context and one output buffer, reused (node:zlib's
+ * one-shot compressor allocates a context per call and holds native memory
+ * until V8 collects it); `node:zlib` where FFI or libzstd is unavailable.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { zstdDecompressSync } from "node:zlib";
+ * import { zstdEncoder } from "./decoders.ts";
+ * const bytes = new Uint8Array(4096).map((_, i) => i % 7);
+ * const frame = zstdEncoder(1).encode(bytes);
+ * assertEquals(new Uint8Array(zstdDecompressSync(frame)), bytes);
+ * ```
+ */
+export function zstdEncoder(level: number): ZstdEncoder {
+  try {
+    const lib = openFirst(ZSTD_NAMES, ZSTD_COMPRESS_SYMBOLS).symbols;
+    const cctx = lib.ZSTD_createCCtx();
+    let out = new Uint8Array(0);
+    return {
+      kind: "native",
+      encode(src: Uint8Array): Uint8Array {
+        const bound = Number(lib.ZSTD_compressBound(size(src.length)));
+        if (out.length < bound) out = new Uint8Array(bound);
+        const r = lib.ZSTD_compressCCtx(cctx, out, size(out.length), src, size(src.length), level);
+        if (lib.ZSTD_isError(r)) throw new Error(`zstd: compression failed (code ${r})`);
+        return out.subarray(0, Number(r));
+      },
+    };
+  } catch {
+    return { kind: "node", encode: (src) => zstdCompress(src, level) };
+  }
 }
