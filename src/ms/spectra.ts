@@ -99,7 +99,16 @@ async function* readRunStore(path: string): AsyncGenerator<SourceSpectrum> {
     whole("tic"),
     whole("base_peak_intensity"),
     whole("centroided"),
-  ]) as [Float64Array, Uint8Array, Float64Array, Float64Array, Float64Array, ArrayLike<unknown>];
+  ]) as [
+    Float64Array,
+    Uint8Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    ArrayLike<unknown> & { get?: (i: number) => boolean },
+  ];
+  // zarrita reads bool arrays as a BoolArray (with get), not as indexable bytes.
+  const isCentroided = (k: number) => Boolean(centroided.get ? centroided.get(k) : centroided[k]);
   const mz = await open("mz");
   const intensity = await open("intensity");
   // Peaks are read a block of spectra at a time (about 1M peaks), not spectrum by spectrum:
@@ -124,7 +133,7 @@ async function* readRunStore(path: string): AsyncGenerator<SourceSpectrum> {
         precursorMz: precursor[k],
         tic: tic[k],
         basePeakIntensity: base[k],
-        centroided: Boolean(centroided[k]),
+        centroided: isCentroided(k),
         mz: mzBlock.slice(a, b),
         intensity: Float64Array.from(intensityBlock.subarray(a, b)),
       };

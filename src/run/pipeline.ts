@@ -51,7 +51,7 @@ import { ChunkPass, type ChunkRange } from "./chunk_pass.ts";
 import { shardRanges, type ShardSpec } from "../plan/shard_range.ts";
 import type { Progress } from "./progress.ts";
 import type { TraceRecorder } from "./trace.ts";
-import type { ArrayInfo, Region, RegionReader, Stage } from "../stages/stage.ts";
+import type { ArrayInfo, Region, RegionReader, SiblingOpener, Stage } from "../stages/stage.ts";
 import { FileStore, openStore, type Store } from "../store/store.ts";
 import { bottleneck, type ChunkTiming } from "./chunk_engine.ts";
 import { loadRawLayout, type RawLayoutResult } from "../store/raw_array.ts";
@@ -674,8 +674,22 @@ async function readArrays(
     );
     return region as unknown as Region;
   };
+  const sibling: SiblingOpener = async (name) => {
+    const parent = arr.path.replace(/\/[^/]*$/, "");
+    const other = await zarr.open(zarr.root(arr.store).resolve(`${parent}/${name}`), {
+      kind: "array",
+    });
+    return {
+      shape: other.shape,
+      read: async (start, stop, step) =>
+        await zarr.get(
+          other,
+          start.map((a, d) => zarr.slice(a, stop[d], step?.[d] ?? 1)),
+        ) as unknown as Region,
+    };
+  };
   for (let s = 0; s < stages.length; s++) {
     const stage = stages[s];
-    if (stage.readArray) states[s] = await stage.readArray(states[s], read, info);
+    if (stage.readArray) states[s] = await stage.readArray(states[s], read, info, sibling);
   }
 }

@@ -61,6 +61,7 @@ export {
   forEachValidRun,
   type Region,
   type RegionReader,
+  type SiblingOpener,
   type Stage,
   type StageSpec,
   validData,
@@ -87,6 +88,17 @@ export {
   type RowPeaks,
   type Skipped,
 } from "./peaks.ts";
+export {
+  peaksOfSpectra,
+  type Preprocess,
+  preprocess,
+  type RunArrays,
+  savitzkyGolay,
+  snipBaseline,
+  type SpectraPeaks,
+  SPECTRUM_PEAK_COLUMNS,
+  spectrumPeaks,
+} from "./_spectrum_peaks.ts";
 export { type ChecksumResult, checksumStage } from "./checksum.ts";
 export {
   type Thumbnail,

@@ -21,7 +21,14 @@ import {
   windowBytes,
   windowCoreForBudget,
 } from "./_peaks_windowed.ts";
-import { type ArrayInfo, type RegionReader, type Stage, validData } from "./stage.ts";
+import {
+  type ArrayInfo,
+  type RegionReader,
+  type SiblingOpener,
+  type Stage,
+  validData,
+} from "./stage.ts";
+import { peaksOfSpectra, type Preprocess, type SpectraPeaks } from "./_spectrum_peaks.ts";
 
 /** One detected peak in report.json. */
 export interface PeakResult extends Peak {
@@ -69,8 +76,8 @@ export interface Skipped {
 /** The fields of each peak in {@linkcode RowPeaks.byRow}, in order. */
 export const ROW_COLUMNS = ["index", "position", "scale", "snr", "height", "fwhm"] as const;
 
-/** What the peaks stage reports: a list of peaks, peaks per row, or why there are none. */
-export type PeaksResult = PeakResult[] | RowPeaks | Skipped | null;
+/** What the peaks stage reports: a list of peaks, peaks per row or spectrum, or why none. */
+export type PeaksResult = PeakResult[] | RowPeaks | SpectraPeaks | Skipped | null;
 
 /**
  * State of the stage: a 1-D signal assembled from the chunk pass, nothing (derived
@@ -79,7 +86,7 @@ export type PeaksResult = PeakResult[] | RowPeaks | Skipped | null;
 export type PeaksState =
   | { kind: "signal"; signal: Float64Array }
   | { kind: "derived" }
-  | { kind: "read"; result?: PeakResult[] | RowPeaks };
+  | { kind: "read"; result?: PeakResult[] | RowPeaks | SpectraPeaks };
 
 function toFloat64(data: ChunkData): Float64Array {
   return gather(data, 0, 1, data.length);
@@ -279,6 +286,82 @@ function insertAxis(values: number[], axis: number, value: number): number[] {
   return [...values.slice(0, axis), value, ...values.slice(axis)];
 }
 
+/** The preprocessing options of `on: spectra` (`smooth`, `baseline`, `normalize`). */
+function preprocessOptions(
+  o: Record<string, unknown>,
+  on: string,
+  fail: (m: string) => never,
+): Preprocess {
+  const pre: Preprocess = {};
+  for (const k of ["smooth", "baseline", "normalize"]) {
+    if (o[k] !== undefined && on !== "spectra") fail(`${k}: only with on: spectra`);
+  }
+  if (o.smooth !== undefined) {
+    const sm = o.smooth as { window?: unknown; order?: unknown };
+    const window = Number(sm?.window ?? NaN);
+    const order = Number(sm?.order ?? 2);
+    if (!(Number.isInteger(window) && window >= 3 && window % 2 === 1)) {
+      fail(`smooth.window: expected an odd whole number >= 3; found ${sm?.window}`);
+    }
+    if (!(Number.isInteger(order) && order >= 0 && order < window)) {
+      fail(`smooth.order: expected a whole number below the window; found ${sm?.order}`);
+    }
+    pre.smooth = { window, order };
+  }
+  if (o.baseline !== undefined) {
+    const b = o.baseline as { method?: unknown; iterations?: unknown };
+    if ((b?.method ?? "snip") !== "snip") fail(`baseline.method: expected snip; found ${b.method}`);
+    const iterations = Number(b?.iterations ?? 100);
+    if (!(Number.isInteger(iterations) && iterations >= 1)) {
+      fail(`baseline.iterations: expected a whole number >= 1; found ${b?.iterations}`);
+    }
+    pre.baseline = { iterations };
+  }
+  if (o.normalize !== undefined) {
+    if (o.normalize !== "tic") fail(`normalize: expected tic; found ${o.normalize}`);
+    pre.normalize = "tic";
+  }
+  return pre;
+}
+
+/** Peaks of every spectrum of the ms-run store `intensity` belongs to. */
+async function runPeaks(
+  intensity: RegionReader,
+  sibling: SiblingOpener,
+  params: PeakParams,
+  pre: Preprocess,
+): Promise<SpectraPeaks> {
+  const offsetsArray = await sibling("offsets");
+  const mz = await sibling("mz");
+  const centroidedArray = await sibling("centroided");
+  const spectra = offsetsArray.shape[0] - 1;
+  const offsets = Float64Array.from(
+    (await offsetsArray.read([0], [spectra + 1])).data as unknown as ArrayLike<bigint>,
+    Number,
+  );
+  // zarrita reads bool arrays as a BoolArray (with get), not as indexable bytes.
+  const flags = (await centroidedArray.read([0], [spectra])).data as unknown as
+    & ArrayLike<unknown>
+    & { get?: (i: number) => boolean };
+  const centroided = Uint8Array.from(
+    { length: spectra },
+    (_, i) => (flags.get ? flags.get(i) : flags[i]) ? 1 : 0,
+  );
+  return await peaksOfSpectra(
+    {
+      spectra,
+      offsets,
+      centroided,
+      peaks: async (from, to) => ({
+        mz: toFloat64((await mz.read([from], [to])).data),
+        intensity: toFloat64((await intensity([from], [to])).data),
+      }),
+    },
+    params,
+    pre,
+  );
+}
+
 /** Whether `peak` is the highest count within half its width on either side. */
 function isMode(counts: Float64Array, peak: Peak): boolean {
   const half = Math.max(1, Math.round((Number.isFinite(peak.fwhm) ? peak.fwhm : 2) / 2));
@@ -324,14 +407,18 @@ export function peaksStage(
     "nearbyWinSize",
     "noiseWinSize",
     "tuneIn",
+    "smooth",
+    "baseline",
+    "normalize",
   ];
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) fail(`unknown option ${k}; expected ${known.join(", ")}`);
   }
   const on = (o.on ?? "signal") as string;
-  if (!["signal", "histogram", "profile"].includes(on)) {
-    fail(`on: expected signal, histogram or profile; found ${on}`);
+  if (!["signal", "histogram", "profile", "spectra"].includes(on)) {
+    fail(`on: expected signal, histogram, profile or spectra; found ${on}`);
   }
+  const pre = preprocessOptions(o, on, fail);
   const axisOption = o.axis as number | undefined;
   if (axisOption !== undefined) {
     if (!Number.isInteger(axisOption)) fail(`axis: expected an integer; found ${o.axis}`);
@@ -345,7 +432,8 @@ export function peaksStage(
   if (window !== undefined && params.mode === "scipy") {
     fail("window: the scipy preset cannot run in windows (its noise window is n/20)");
   }
-  const derived = on !== "signal";
+  const derived = on === "histogram" || on === "profile";
+  const spectra = on === "spectra";
   /** The axis to search along, or undefined for a plain 1-D signal. */
   const rowAxis = (a: ArrayInfo) =>
     axisOption === undefined || a.shape.length < 2
@@ -355,10 +443,14 @@ export function peaksStage(
   return {
     name: "peaks",
     // With an axis: arrays of 2 or more dimensions (1-D ones are a stage without axis).
+    // With on: spectra: the intensity array of an ms-run store (deno task ingest).
     appliesTo: (a: ArrayInfo) =>
-      derived || (axisOption === undefined ? a.shape.length === 1 : rowAxis(a) !== undefined),
+      spectra
+        ? a.shape.length === 1 && /(^|\/)intensity$/.test(a.path)
+        : derived || (axisOption === undefined ? a.shape.length === 1 : rowAxis(a) !== undefined),
     init(array) {
       if (derived) return { kind: "derived" };
+      if (spectra) return { kind: "read" };
       if (rowAxis(array) !== undefined) return { kind: "read" };
       const plan = signalPlan(array.shape[0], params, budgetOf(array), window);
       assertWindowFits(array, plan, params);
@@ -385,8 +477,12 @@ export function peaksStage(
       }
       return a;
     },
-    async readArray(state, read, array) {
+    async readArray(state, read, array, sibling) {
       if (state.kind !== "read") return state;
+      if (spectra) {
+        if (!sibling) throw new Error("peaks on spectra: the runner gave no sibling opener");
+        return { kind: "read", result: await runPeaks(read, sibling, params, pre) };
+      }
       const axis = rowAxis(array);
       if (axis !== undefined) {
         return { kind: "read", result: await rowPeaks(read, array, axis, params, window) };

@@ -36,6 +36,12 @@ export interface Region {
  */
 export type RegionReader = (start: number[], stop: number[], step?: number[]) => Promise<Region>;
 
+/**
+ * Opens another array of the same group by its name (e.g. `mz` beside
+ * `intensity` in an ms-run store), for stages that read related arrays.
+ */
+export type SiblingOpener = (name: string) => Promise<{ shape: number[]; read: RegionReader }>;
+
 /** One decoded chunk and where it sits in the array. */
 export interface Chunk {
   /** Decoded values (in kernel memory on the fast path: valid until `consume` returns). */
@@ -69,9 +75,10 @@ export interface Stage<S, R> {
    * For a stage that reads the array itself (row by row, or in windows) rather than
    * from the chunk pass: called once, after the chunk pass, with the merged state.
    * In a sharded run, called only in the shard that holds chunk 0 (on its own
-   * state); `merge` must then keep the state that has the result.
+   * state); `merge` must then keep the state that has the result. `sibling` opens
+   * another array of the same group.
    */
-  readArray?(state: S, read: RegionReader, array: ArrayInfo): Promise<S>;
+  readArray?(state: S, read: RegionReader, array: ArrayInfo, sibling?: SiblingOpener): Promise<S>;
   /** A fresh state for `array`. */
   init(array: ArrayInfo): S;
   /** Folds one chunk into `state`; may mutate and return it. */
