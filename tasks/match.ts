@@ -1,7 +1,7 @@
 /**
  * `deno task match`: scores query spectra against a spectral library the way
  * matchms does (`CosineGreedy`, `ModifiedCosineGreedy`) and writes each
- * query's best hits to `DIR/matches.json` and `DIR/matches.csv`.
+ * query's best hits to `DIR/matches.json`, `DIR/matches.csv` and `DIR/matches.html`.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../src/store/atomic.ts";
 import type { MsSpectrum } from "../src/ms/mgf.ts";
 import { readSpectra, spectrumFormat } from "../src/ms/spectra.ts";
 import { matchSpectra } from "../src/ms/cosine.ts";
+import { renderMatchesHtml } from "../src/report/mod.ts";
 
 const HELP = `lamella: match query spectra against a spectral library (scores as matchms).
 
@@ -23,7 +24,8 @@ mzML and ms-run stores the MS2 spectra are used, from MGF every spectrum.
 Options:
   --library FILE        library spectra
   --queries FILE        query spectra
-  --out DIR             where matches.json and matches.csv go (default: out/match)
+  --out DIR             where matches.json, matches.csv and matches.html go
+                        (default: out/match)
   --score S             cosine (matchms CosineGreedy, default) or modified-cosine
                         (ModifiedCosineGreedy: also pairs shifted by the precursor difference)
   --tolerance DA        peaks match within this many Da (default 0.1)
@@ -116,12 +118,21 @@ async function main(): Promise<number> {
     );
   }
   await writeFileAtomic(`${out}/matches.csv`, csv.join("\n") + "\n");
+  await writeFileAtomic(
+    `${out}/matches.html`,
+    renderMatchesHtml(results, {
+      library: values.library,
+      queries: values.queries,
+      score: values.score,
+      seconds,
+    }),
+  );
   console.error(
     `${queries.length} queries x ${library.length} library spectra (${values.score}) scored in ` +
       `${seconds.toFixed(3)} s (${
         (seconds * 1e6 / (queries.length * library.length)).toFixed(2)
       } ` +
-      `us/pair); ${out}/matches.json, ${out}/matches.csv`,
+      `us/pair); ${out}/matches.json, matches.csv, matches.html`,
   );
   return 0;
 }

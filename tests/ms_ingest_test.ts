@@ -137,6 +137,10 @@ testWith({
         }[];
       };
       const fromMgf = await match(mgf, mgf, `${dir}/a`);
+      // The HTML page lists every query with its best hit first.
+      const html = await Deno.readTextFile(`${dir}/a/matches.html`);
+      assert.match(html, /^<!doctype html>/);
+      assert.equal((html.match(/<h3 class="mono">query /g) ?? []).length, 76);
       const fromRun = await match(`${dir}/lib.zarr`, `${dir}/lib.zarr`, `${dir}/b`);
       assert.equal(fromMgf.length, 76);
       // The store keeps intensities as float32, so scores may move in the last digits.

@@ -25,10 +25,13 @@ import { DEFAULT_PEAK_PARAMS } from "../kernels/peak_params.ts";
 import { runPipeline } from "../src/run/pipeline.ts";
 import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import type { StageSpec } from "../src/stages/stage.ts";
+import { renderReportHtml } from "../src/report/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const maldi = await testData("peakpicker_tutorial_1.mzML");
 const openms = await venvPython("openms");
+
+let lastHtml = "";
 
 async function peaksOf(source: string, options: Record<string, unknown> = {}) {
   const stages: StageSpec[] = [{ name: "peaks", options: { on: "spectra", snr: 3, ...options } }];
@@ -41,6 +44,7 @@ async function peaksOf(source: string, options: Record<string, unknown> = {}) {
     workers: false,
   });
   assertValidReport(report, source);
+  lastHtml = renderReportHtml(report);
   const intensity = report.arrays.find((a) => a.path === "intensity");
   assert.ok(intensity && !intensity.error, intensity?.error);
   // Only the intensity array of the run carries spectrum peaks.
@@ -155,6 +159,14 @@ Deno.test("synthetic run: each spectrum's peaks are its own, true peaks found in
     const got = await peaksOf(path);
     assert.deepEqual([got.spectra, got.profile, got.centroided], [5, 4, 1]);
     assert.match(got.note ?? "", /1 centroided spectra passed through/);
+    // The page draws the chromatogram of the profile spectra (MS1) and the highest-TIC spectrum.
+    assert.equal(got.chromatogram?.of, 4);
+    assert.equal(
+      got.example?.spectrum,
+      got.chromatogram!.tic.indexOf(Math.max(...got.chromatogram!.tic)),
+    );
+    assert.match(lastHtml, /<svg class="chart chromatogram"/);
+    assert.match(lastHtml, /<svg class="chart spectrum"[^]*peak at m\/z/);
     const bySpectrum = new Map(got.bySpectrum);
     spectra.forEach((s, k) => {
       const alone = spectrumPeaks(s.mz, Float64Array.from(Float32Array.from(s.intensity)), {

@@ -15,6 +15,7 @@
  */
 export { formatTable, reportJson, writeReport } from "./json.ts";
 export { escapeHtml, renderReportHtml } from "./html/mod.ts";
+export { type MatchRow, renderMatchesHtml } from "./html/matches.ts";
 export {
   describeDestination,
   KV_PART_BYTES,

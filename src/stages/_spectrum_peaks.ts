@@ -244,6 +244,16 @@ export interface SpectraPeaks {
   preprocess?: Preprocess;
   /** What the reader should know, e.g. that centroided spectra were passed through. */
   note?: string;
+  /** TIC and base peak of the MS1 spectra (all when none is MS1) over retention time. */
+  chromatogram?: { rt: (number | null)[]; tic: number[]; basePeak: number[]; of: number };
+  /** The spectrum with the highest TIC (a profile one when there is any), min/max per bucket. */
+  example?: {
+    spectrum: number;
+    centroided: boolean;
+    mz: number[];
+    intensity: number[];
+    of: number;
+  };
 }
 
 /** What the spectra mode reads from the store, one block of spectra at a time. */
@@ -256,6 +266,67 @@ export interface RunArrays {
   centroided: ArrayLike<unknown>;
   /** Reads `mz` and `intensity` of peaks `[from, to)`. */
   peaks(from: number, to: number): Promise<{ mz: Float64Array; intensity: Float64Array }>;
+  /** Retention time per spectrum (seconds), for the chromatogram. */
+  rt?: Float64Array;
+  /** MS level per spectrum: the chromatogram is drawn from the MS1 spectra. */
+  msLevel?: ArrayLike<number>;
+  /** Total ion current per spectrum, for the chromatogram and the example spectrum. */
+  tic?: Float64Array;
+  /** Base peak intensity per spectrum, for the chromatogram. */
+  basePeak?: Float64Array;
+}
+
+/**
+ * At most 2,000 points of TIC and base peak over retention time (the highest
+ * TIC per bucket), from the MS1 spectra when the run has any, in rt order.
+ */
+function chromatogramOf(
+  rt: Float64Array,
+  tic: Float64Array,
+  basePeak: Float64Array,
+  msLevel?: ArrayLike<number>,
+) {
+  let keep = Array.from({ length: tic.length }, (_, i) => i);
+  const ms1 = msLevel ? keep.filter((i) => msLevel[i] === 1) : [];
+  if (ms1.length) keep = ms1;
+  if (keep.every((i) => Number.isFinite(rt[i]))) keep.sort((a, b) => rt[a] - rt[b] || a - b);
+  const n = keep.length;
+  const buckets = Math.min(n, 2000);
+  const out = { rt: [] as (number | null)[], tic: [] as number[], basePeak: [] as number[], of: n };
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * n / buckets);
+    const to = Math.floor((b + 1) * n / buckets);
+    let best = keep[from];
+    for (let k = from; k < to; k++) if (tic[keep[k]] > tic[best]) best = keep[k];
+    out.rt.push(Number.isFinite(rt[best]) ? rt[best] : null);
+    out.tic.push(tic[best]);
+    out.basePeak.push(basePeak[best]);
+  }
+  return out;
+}
+
+/** A spectrum as at most 2,000 points: the min and max intensity of each of 1,000 buckets. */
+function exampleOf(spectrum: number, centroided: boolean, mz: Float64Array, y: Float64Array) {
+  const n = mz.length;
+  if (n <= 2000) {
+    return { spectrum, centroided, mz: Array.from(mz), intensity: Array.from(y), of: n };
+  }
+  const out = { spectrum, centroided, mz: [] as number[], intensity: [] as number[], of: n };
+  for (let b = 0; b < 1000; b++) {
+    const from = Math.floor(b * n / 1000);
+    const to = Math.floor((b + 1) * n / 1000);
+    let lo = from;
+    let hi = from;
+    for (let i = from; i < to; i++) {
+      if (y[i] < y[lo]) lo = i;
+      if (y[i] > y[hi]) hi = i;
+    }
+    for (const i of lo <= hi ? [lo, hi] : [hi, lo]) {
+      out.mz.push(mz[i]);
+      out.intensity.push(y[i]);
+    }
+  }
+  return out;
 }
 
 /**
@@ -285,11 +356,33 @@ export async function peaksOfSpectra(
   let centroided = 0;
   let count = 0;
   const preprocessing = pre.smooth || pre.baseline || pre.normalize;
+  // The example spectrum: the highest TIC, among profile spectra when there are any.
+  let chosen = -1;
+  if (run.tic) {
+    for (const profileOnly of [true, false]) {
+      for (let k = 0; k < spectra; k++) {
+        if (profileOnly && run.centroided[k]) continue;
+        if (chosen < 0 || run.tic[k] > run.tic[chosen]) chosen = k;
+      }
+      if (chosen >= 0) break;
+    }
+  }
+  let example: SpectraPeaks["example"];
   for (let i = 0; i < spectra;) {
     let j = i + 1;
     while (j < spectra && offsets[j + 1] - offsets[i] <= 1 << 20) j++;
     const block = await run.peaks(offsets[i], offsets[j]);
     for (let k = i; k < j; k++) {
+      if (k === chosen) {
+        const a = offsets[k] - offsets[i];
+        const b = offsets[k + 1] - offsets[i];
+        example = exampleOf(
+          k,
+          Boolean(run.centroided[k]),
+          block.mz.subarray(a, b),
+          block.intensity.subarray(a, b),
+        );
+      }
       if (run.centroided[k]) {
         centroided++;
         continue;
@@ -316,6 +409,10 @@ export async function peaksOfSpectra(
     columns: SPECTRUM_PEAK_COLUMNS,
     bySpectrum,
     ...(preprocessing ? { preprocess: pre } : {}),
+    ...(run.rt && run.tic && run.basePeak
+      ? { chromatogram: chromatogramOf(run.rt, run.tic, run.basePeak, run.msLevel) }
+      : {}),
+    ...(example ? { example } : {}),
     ...(centroided
       ? {
         note: `${centroided} centroided spectra passed through: their peaks are already ` +

@@ -347,11 +347,17 @@ async function runPeaks(
     { length: spectra },
     (_, i) => (flags.get ? flags.get(i) : flags[i]) ? 1 : 0,
   );
+  const column = async (name: string) =>
+    toFloat64((await (await sibling(name)).read([0], [spectra])).data);
   return await peaksOfSpectra(
     {
       spectra,
       offsets,
       centroided,
+      rt: await column("rt"),
+      msLevel: await column("ms_level"),
+      tic: await column("tic"),
+      basePeak: await column("base_peak_intensity"),
       peaks: async (from, to) => ({
         mz: toFloat64((await mz.read([from], [to])).data),
         intensity: toFloat64((await intensity([from], [to])).data),

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { spectraFigures } from "./ms_run.ts";
 import type { ArrayReport, Report } from "../../model/report.ts";
 import { bytes, esc, mib, num } from "./_text.ts";
 import { W } from "./_chart.ts";
@@ -70,6 +71,7 @@ svg .tick{font:10.5px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif
 svg .title{font:11.5px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;fill:#4a5463}
 svg .bars{fill:#7ea6d8;stroke:#2f6db5;stroke-width:.8}
 svg .line{fill:none;stroke:#2f6db5;stroke-width:1.3}
+svg .line2{fill:none;stroke:#c0392b;stroke-width:1;opacity:.8}svg .legend{font:11px system-ui,sans-serif;fill:#444}
 svg .bar{fill:#7ea6d8}
 svg .quantile line{stroke:#c0392b;stroke-dasharray:3 3;stroke-width:1}
 svg .quantile line.leader{stroke-dasharray:none;stroke-width:.6;opacity:.6}
@@ -315,6 +317,7 @@ export function arraySection(
       `<figure>${svg}<figcaption><b>Peaks.</b> ${esc(notes.join("; "))}.</figcaption></figure>`,
     );
   }
+  figs.push(...spectraFigures(a));
   const host = imageOf(a);
   for (const t of thumbs?.slices ?? []) {
     const under = host ? matchingSlice(thumbnailsOf(host)?.slices ?? [], t) : undefined;
