@@ -123,6 +123,42 @@ export function benchPage(doc: Doc): string {
       "",
     );
   }
+  const ms = doc.records.filter((r) => r.section === "ms" && r.name === "ms");
+  const msMemory = doc.records.filter((r) => r.section === "ms" && r.name === "ms-memory");
+  if (ms.length || msMemory.length) {
+    out.push(
+      "## Mass spectrometry (interleaved with the peer; medians)",
+      "",
+      "```text",
+      textTable(
+        [
+          "case",
+          "peer",
+          "lamella own/whole s",
+          "peer own/whole s",
+          "x own",
+          "x whole",
+          "agreement",
+        ],
+        ms.map((r) => [
+          String(r.case),
+          String(r.peer),
+          `${n(r.lamellaSelfSeconds)}/${n(r.lamellaWholeSeconds)}`,
+          `${n(r.peerSelfSeconds)}/${n(r.peerWholeSeconds)}`,
+          n(r.selfRatio, 1),
+          n(r.speedup, 1),
+          String(r.agreement),
+        ]),
+      ),
+      "```",
+      "",
+      ...msMemory.map((r) =>
+        `${r.case}: a ${n(r.fileMb, 0)} MB file, peak ${r.peakMib} MiB of ${r.limitMib} MiB ` +
+        `(the cgroup's figure, which counts page cache), ${r.oomKills} OOM kills, exit ${r.exitCode}.`
+      ),
+      "",
+    );
+  }
   if (doc.targets?.length) {
     out.push("## Targets", "", "| target | measured | met |", "|---|---|---|");
     for (const t of doc.targets) {
