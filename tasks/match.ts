@@ -18,8 +18,9 @@ const HELP = `lamella: match query spectra against a spectral library (scores as
 
 Usage: deno task match --library LIB --queries Q --out DIR [options]
 
-LIB and Q are MGF, mzML (.mzML, .mzML.gz) or ms-run stores (deno task ingest); from
-mzML and ms-run stores the MS2 spectra are used, from MGF every spectrum.
+LIB and Q are MGF, MSP, mzML, mzXML (either also .gz) or ms-run stores (deno task
+ingest); from mzML, mzXML and ms-run stores the MS2 spectra are used, from MGF and
+MSP libraries every spectrum.
 
 Options:
   --library FILE        library spectra
@@ -46,12 +47,12 @@ function number(name: string, value: string | undefined, fallback: number): numb
   return n;
 }
 
-/** The MS2 spectra of `file` (every spectrum of an MGF), as the scorer takes them. */
+/** The MS2 spectra of `file` (every spectrum of an MGF or MSP), as the scorer takes them. */
 async function read(file: string): Promise<MsSpectrum[]> {
   const format = spectrumFormat(file);
   const out: MsSpectrum[] = [];
   for await (const s of readSpectra(file)) {
-    if (format !== "mgf" && s.msLevel !== 2) continue;
+    if (format !== "mgf" && format !== "msp" && s.msLevel !== 2) continue;
     out.push({
       index: s.index,
       id: s.id,

@@ -1,6 +1,6 @@
 /**
- * Spectra from any file lamella reads, one at a time: mzML (`.mzML`,
- * `.mzML.gz`), MGF, and ms-run stores written by `deno task ingest`.
+ * Spectra from any file lamella reads, one at a time: mzML and mzXML (also
+ * `.gz`), MGF and MSP libraries, and ms-run stores written by `deno task ingest`.
  *
  * @module
  */
@@ -8,6 +8,8 @@ import * as zarr from "zarrita";
 import { LamellaError } from "../model/errors.ts";
 import { parseMgf } from "./mgf.ts";
 import { readMzml } from "./mzml.ts";
+import { readMzxml } from "./mzxml.ts";
+import { parseMsp } from "./msp.ts";
 import type { RunSpectrum } from "./run_store.ts";
 import { openStore } from "../store/store.ts";
 
@@ -20,13 +22,15 @@ export interface SourceSpectrum extends RunSpectrum {
 }
 
 /** The formats {@linkcode readSpectra} understands, by file name. */
-export function spectrumFormat(path: string): "mzml" | "mgf" | "ms-run" {
+export function spectrumFormat(path: string): "mzml" | "mzxml" | "mgf" | "msp" | "ms-run" {
   if (/\.mzml(\.gz)?$/i.test(path)) return "mzml";
+  if (/\.mzxml(\.gz)?$/i.test(path)) return "mzxml";
   if (/\.mgf$/i.test(path)) return "mgf";
+  if (/\.msp$/i.test(path)) return "msp";
   if (/\.zarr\/?$/i.test(path)) return "ms-run";
   throw new LamellaError(
-    `${path}: unknown spectrum format (expected .mzML, .mzML.gz, .mgf, or an ms-run .zarr store ` +
-      "from deno task ingest); mzXML, MSP and imzML are not read yet",
+    `${path}: unknown spectrum format (expected .mzML, .mzXML (or either .gz), .mgf, .msp, or ` +
+      "an ms-run .zarr store from deno task ingest); imzML is not read yet",
   );
 }
 
@@ -51,7 +55,9 @@ export async function* readSpectra(
   const format = spectrumFormat(path);
   if (format === "mzml") {
     yield* readMzml(path, { onBytes });
-  } else if (format === "mgf") {
+  } else if (format === "mzxml") {
+    yield* readMzxml(path, { onBytes });
+  } else if (format === "mgf" || format === "msp") {
     let text: string;
     try {
       text = await Deno.readTextFile(path);
@@ -59,7 +65,7 @@ export async function* readSpectra(
       throw new LamellaError(`${path}: cannot read (${(e as Error).message})`);
     }
     onBytes?.(text.length);
-    for (const s of parseMgf(text, path)) {
+    for (const s of format === "mgf" ? parseMgf(text, path) : parseMsp(text, path)) {
       const rt = Number(s.params.rtinseconds ?? NaN);
       const level = Number(s.params.mslevel ?? 2);
       yield {
