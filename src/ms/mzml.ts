@@ -54,7 +54,7 @@ const fail = (w: Where, why: string): never => {
 };
 
 /** `accession -> value` of the cvParams (and `name -> value` of the userParams) in `xml`. */
-function params(xml: string): Map<string, { value: string; unit?: string }> {
+export function params(xml: string): Map<string, { value: string; unit?: string }> {
   const out = new Map<string, { value: string; unit?: string }>();
   for (const m of xml.matchAll(/<(cvParam|userParam)\b([^>]*)\/?>/g)) {
     const attrs = m[2];
@@ -184,6 +184,46 @@ export async function* readMzml(
   path: string,
   options: { onBytes?: (bytesRead: number) => void } = {},
 ): AsyncGenerator<MzmlSpectrum> {
+  for await (const { xml, index, offset } of readSpectrumElements(path, options)) {
+    yield parseSpectrum(xml, { file: path, index, offset });
+  }
+}
+
+/** One `<spectrum>` element as text, with where it is. */
+export interface SpectrumElement {
+  /** The element, `<spectrum ...>` to `</spectrum>`. */
+  xml: string;
+  /** Its position among the file's spectra, from 0. */
+  index: number;
+  /** Its offset in the decoded text (bytes for ASCII files). */
+  offset: number;
+  /** Everything before the first spectrum (the header: param groups, file content). */
+  header: string;
+}
+
+/** Most of the header kept for {@linkcode SpectrumElement.header}. */
+const MAX_HEADER = 16 << 20;
+
+/**
+ * Streams the `<spectrum>` elements of an mzML-like file (mzML, imzML; `.gz`
+ * decompressed on the fly), holding one element at a time. A file that ends
+ * inside an element is an error naming it, after the ones before it were
+ * yielded. `options.onBytes` is called with the bytes of the file read so far.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readSpectrumElements } from "./mzml.ts";
+ * const file = Deno.makeTempFileSync({ suffix: ".mzML" });
+ * Deno.writeTextFileSync(file, '<mzML><x a="1"/><spectrum id="a"></spectrum><spectrum id="b"></spectrum></mzML>');
+ * const all = await Array.fromAsync(readSpectrumElements(file));
+ * assertEquals(all.map((e) => [e.index, e.header]), [[0, '<mzML><x a="1"/>'], [1, '<mzML><x a="1"/>']]);
+ * ```
+ */
+export async function* readSpectrumElements(
+  path: string,
+  options: { onBytes?: (bytesRead: number) => void } = {},
+): AsyncGenerator<SpectrumElement> {
   const file = await Deno.open(path);
   let stream: ReadableStream<Uint8Array> = file.readable;
   if (options.onBytes) {
@@ -207,6 +247,7 @@ export async function* readMzml(
   }
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
+  let header = "";
   let consumed = 0; // characters before `buffer` (an offset in the decoded text)
   let count = 0;
   try {
@@ -218,9 +259,13 @@ export async function* readMzml(
         if (start < 0) {
           // Keep a tail that could hold the start of a tag.
           const keep = Math.max(0, buffer.length - 16);
+          if (count === 0 && header.length < MAX_HEADER) header += buffer.slice(0, keep);
           consumed += keep;
           buffer = buffer.slice(keep);
           break;
+        }
+        if (count === 0 && header.length < MAX_HEADER && consumed + start > header.length) {
+          header += buffer.slice(0, start);
         }
         const end = buffer.indexOf("</spectrum>", start);
         if (end < 0) {
@@ -229,7 +274,7 @@ export async function* readMzml(
           break;
         }
         const xml = buffer.slice(start, end + "</spectrum>".length);
-        yield parseSpectrum(xml, { file: path, index: count, offset: consumed + start });
+        yield { xml, index: count, offset: consumed + start, header };
         count++;
         consumed += end + "</spectrum>".length;
         buffer = buffer.slice(end + "</spectrum>".length);

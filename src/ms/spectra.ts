@@ -1,6 +1,7 @@
 /**
  * Spectra from any file lamella reads, one at a time: mzML and mzXML (also
- * `.gz`), MGF and MSP libraries, and ms-run stores written by `deno task ingest`.
+ * `.gz`), imzML with its `.ibd`, MGF and MSP libraries, and ms-run stores
+ * written by `deno task ingest`.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { LamellaError } from "../model/errors.ts";
 import { parseMgf } from "./mgf.ts";
 import { readMzml } from "./mzml.ts";
 import { readMzxml } from "./mzxml.ts";
+import { readImzml } from "./imzml.ts";
 import { parseMsp } from "./msp.ts";
 import type { RunSpectrum } from "./run_store.ts";
 import { openStore } from "../store/store.ts";
@@ -22,15 +24,18 @@ export interface SourceSpectrum extends RunSpectrum {
 }
 
 /** The formats {@linkcode readSpectra} understands, by file name. */
-export function spectrumFormat(path: string): "mzml" | "mzxml" | "mgf" | "msp" | "ms-run" {
+export function spectrumFormat(
+  path: string,
+): "mzml" | "mzxml" | "imzml" | "mgf" | "msp" | "ms-run" {
   if (/\.mzml(\.gz)?$/i.test(path)) return "mzml";
   if (/\.mzxml(\.gz)?$/i.test(path)) return "mzxml";
+  if (/\.imzml$/i.test(path)) return "imzml";
   if (/\.mgf$/i.test(path)) return "mgf";
   if (/\.msp$/i.test(path)) return "msp";
   if (/\.zarr\/?$/i.test(path)) return "ms-run";
   throw new LamellaError(
-    `${path}: unknown spectrum format (expected .mzML, .mzXML (or either .gz), .mgf, .msp, or ` +
-      "an ms-run .zarr store from deno task ingest); imzML is not read yet",
+    `${path}: unknown spectrum format (expected .mzML, .mzXML (or either .gz), .imzML, .mgf, ` +
+      ".msp, or an ms-run .zarr store from deno task ingest)",
   );
 }
 
@@ -57,6 +62,8 @@ export async function* readSpectra(
     yield* readMzml(path, { onBytes });
   } else if (format === "mzxml") {
     yield* readMzxml(path, { onBytes });
+  } else if (format === "imzml") {
+    yield* readImzml(path, { onBytes });
   } else if (format === "mgf" || format === "msp") {
     let text: string;
     try {
