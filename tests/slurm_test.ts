@@ -22,6 +22,26 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const SHARDS = 4;
 const MEM_MIB = 600;
 
+/**
+ * Two free consecutive ports (slurmctld, slurmd) below Linux's ephemeral range
+ * (32768+), where outgoing connections could take them meanwhile.
+ */
+function freePortPair(): number {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 12000 + 2 * Math.floor(Math.random() * 9000);
+    try {
+      const a = Deno.listen({ hostname: "127.0.0.1", port });
+      const b = Deno.listen({ hostname: "127.0.0.1", port: port + 1 });
+      a.close();
+      b.close();
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new Error("no two free consecutive ports in 12000..30000");
+}
+
 async function which(name: string): Promise<boolean> {
   const r = await new Deno.Command("bash", { args: ["-c", `command -v ${name}`] }).output();
   return r.success;
@@ -72,7 +92,7 @@ testWith({
   async fn() {
     const dir = await sampleStore();
     const work = await Deno.makeTempDir({ prefix: "lamella-slurm-" });
-    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const port = String(freePortPair());
     const cluster = `${work}/cluster`;
     const started = await new Deno.Command("bash", {
       args: [`${ROOT}/tools/slurm-cluster`, "start", cluster],
