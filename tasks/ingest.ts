@@ -1,6 +1,6 @@
 /**
  * `deno task ingest FILE --out RUN.zarr`: a mass-spectrometry file (mzML,
- * mzXML, either also `.gz`; MGF, MSP) as an ms-run Zarr v3 store (src/ms/run_store.ts),
+ * mzXML, either also `.gz`; imzML; MGF, MSP) as an ms-run Zarr v3 store (src/ms/run_store.ts),
  * streamed spectrum by spectrum in bounded memory, with progress.
  *
  * @module
@@ -15,8 +15,9 @@ const HELP = `lamella ingest: a mass-spectrometry file as an ms-run Zarr store
 
 Usage: deno task ingest FILE --out RUN.zarr [--quiet]
 
-FILE is mzML or mzXML (either also .gz; base64 arrays, zlib or none, 32/64-bit),
-or an MGF or MSP library.
+FILE is mzML (base64, zlib or none, 32/64-bit floats, MS-Numpress) or mzXML (either
+also .gz), imzML with its .ibd beside it (pixel positions go to x and y), or an MGF
+or MSP library.
 RUN.zarr is a Zarr v3 group: mz (float64) and intensity (float32) of every spectrum
 concatenated, offsets (uint64, N+1), and per spectrum rt (s), ms_level, precursor_mz,
 tic, base_peak_intensity, centroided; root attribute lamella.kind = "ms-run".

@@ -2,8 +2,8 @@
  * mzML 1.1 spectra, streamed: the file (plain or `.gz`, indexed or not) is
  * read in pieces and each `<spectrum>` is decoded as soon as it is complete,
  * so memory holds one spectrum, not the run. Binary arrays are base64, with
- * zlib compression or none, 32- or 64-bit floats. MS-Numpress arrays are
- * refused by name for now.
+ * zlib compression or none, 32- or 64-bit floats, or MS-Numpress (linear, pic,
+ * slof, each also followed by zlib; src/ms/numpress.ts).
  *
  * A fault (a truncated file, a bad base64 block, an unknown compression) is
  * a {@linkcode LamellaError} naming the file, the spectrum index and the
@@ -13,6 +13,7 @@
  */
 import * as zlib from "node:zlib";
 import { Buffer } from "node:buffer";
+import { decodeLinear, decodePic, decodeSlof } from "./numpress.ts";
 import { LamellaError } from "../model/errors.ts";
 
 /** One spectrum of an mzML run. */
@@ -37,10 +38,25 @@ export interface MzmlSpectrum {
   intensity: Float64Array;
 }
 
-const NUMPRESS: Record<string, string> = {
-  "MS:1002312": "MS-Numpress linear",
-  "MS:1002313": "MS-Numpress positive integer",
-  "MS:1002314": "MS-Numpress short logged float",
+/** MS-Numpress accessions: the decoder, and whether zlib was applied after it. */
+const NUMPRESS: Record<
+  string,
+  { name: string; decode: (b: Uint8Array) => Float64Array; zlib: boolean }
+> = {
+  "MS:1002312": { name: "MS-Numpress linear", decode: decodeLinear, zlib: false },
+  "MS:1002313": { name: "MS-Numpress positive integer", decode: decodePic, zlib: false },
+  "MS:1002314": { name: "MS-Numpress short logged float", decode: decodeSlof, zlib: false },
+  "MS:1002746": { name: "MS-Numpress linear followed by zlib", decode: decodeLinear, zlib: true },
+  "MS:1002747": {
+    name: "MS-Numpress positive integer followed by zlib",
+    decode: decodePic,
+    zlib: true,
+  },
+  "MS:1002748": {
+    name: "MS-Numpress short logged float followed by zlib",
+    decode: decodeSlof,
+    zlib: true,
+  },
 };
 
 interface Where {
@@ -75,16 +91,14 @@ function decodeArray(
 ): { kind: string; values: Float64Array } {
   const p = params(xml.slice(0, xml.indexOf("<binary>")));
   const kind = p.has("MS:1000514") ? "mz" : p.has("MS:1000515") ? "intensity" : "other";
-  for (const [acc, name] of Object.entries(NUMPRESS)) {
-    if (p.has(acc)) fail(w, `${name} (${acc}) arrays are not supported yet`);
-  }
-  const zlibbed = p.has("MS:1000574");
-  if (!zlibbed && !p.has("MS:1000576")) {
+  const numpress = Object.entries(NUMPRESS).find(([acc]) => p.has(acc));
+  const zlibbed = numpress ? numpress[1].zlib : p.has("MS:1000574");
+  if (!numpress && !zlibbed && !p.has("MS:1000576")) {
     const known = [...p.keys()].filter((k) => k.startsWith("MS:100")).join(", ");
-    fail(w, `the binary array's compression is neither zlib nor none (${known})`);
+    fail(w, `the binary array's compression is neither zlib, MS-Numpress nor none (${known})`);
   }
   const bits = p.has("MS:1000523") ? 64 : p.has("MS:1000521") ? 32 : 0;
-  if (!bits) fail(w, "the binary array is neither 32- nor 64-bit float");
+  if (!bits && !numpress) fail(w, "the binary array is neither 32- nor 64-bit float");
   let text = /<binary>([^<]*)<\/binary>/.exec(xml)?.[1] ?? "";
   if (/\s/.test(text)) text = text.replace(/\s+/g, "");
   let bytes: Uint8Array = Buffer.from(text, "base64");
@@ -100,6 +114,19 @@ function decodeArray(
     } catch (e) {
       return fail(w, `a zlib-compressed array does not inflate (${(e as Error).message})`);
     }
+  }
+  if (numpress) {
+    const [acc, { name, decode }] = numpress;
+    let values: Float64Array;
+    try {
+      values = decode(bytes);
+    } catch (e) {
+      return fail(w, `a ${name} (${acc}) array does not decode (${(e as Error).message})`);
+    }
+    if (values.length !== length) {
+      fail(w, `a ${kind} array holds ${values.length} values, defaultArrayLength says ${length}`);
+    }
+    return { kind, values };
   }
   const size = bits / 8;
   if (bytes.length !== length * size) {
