@@ -442,6 +442,16 @@ function targets(records: BenchRecord[], totalSeconds: number, everything: boole
       met: r ? r.selfRatio >= 10 && /equal for (\d+)\/\1 /.test(r.agreement) : null,
     });
   }
+  const example = records.find((r): r is PeakRecord =>
+    r.section === "peaks" && r.name === "wasm exampleMS MassSpecWavelet default scales"
+  );
+  out.push({
+    target: "CWT peaks on exampleMS (MassSpecWavelet defaults) <= 5 ms per call",
+    value: example
+      ? `${(example.seconds * 1000).toFixed(2)} ms (median of ${example.runs})`
+      : "not run",
+    met: example ? example.seconds <= 0.005 : null,
+  });
   const memory = records.find((r): r is MsMemoryRecord =>
     r.section === "ms" && r.name === "ms-memory"
   );
