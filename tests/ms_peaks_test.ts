@@ -229,3 +229,33 @@ Deno.test("peaks: preprocessing options are refused outside on: spectra and when
     /normalize: expected tic/,
   );
 });
+
+Deno.test("spectra searched on 2 workers give the rows of one thread, in spectrum order", async () => {
+  const spectra = Array.from(
+    { length: 9 },
+    (_, k) => synthetic([1100 + 50 * k, 1700 - 20 * k], 20, k + 3),
+  );
+  const offsets = new Float64Array(spectra.length + 1);
+  spectra.forEach((s, k) => offsets[k + 1] = offsets[k] + s.mz.length);
+  const mz = new Float64Array(offsets[spectra.length]);
+  const intensity = new Float64Array(offsets[spectra.length]);
+  spectra.forEach((s, k) => {
+    mz.set(s.mz, offsets[k]);
+    intensity.set(s.intensity, offsets[k]);
+  });
+  const run = {
+    spectra: spectra.length,
+    offsets,
+    centroided: new Uint8Array(spectra.length),
+    peaks: (from: number, to: number) =>
+      Promise.resolve({ mz: mz.slice(from, to), intensity: intensity.slice(from, to) }),
+  };
+  const { peaksOfSpectra } = await import("../src/stages/_spectrum_peaks.ts");
+  const { SpectraPool } = await import("../src/stages/_spectra_pool.ts");
+  const params = { ...DEFAULT_PEAK_PARAMS, snr: 3 };
+  const one = await peaksOfSpectra(run, params, {});
+  const pool = new SpectraPool(2, params, {});
+  const two = await peaksOfSpectra(run, params, {}, pool.search).finally(() => pool.close());
+  assert.ok(one.count > 9);
+  assert.deepEqual(two, one);
+});

@@ -22,6 +22,8 @@ export interface ArrayInfo {
   prepass?: { min: number | null; max: number | null; count: number };
   /** Memory (bytes) a stage may hold for this array; unlimited when absent. */
   budgetBytes?: number;
+  /** Workers a stage that reads the array itself may use (1 when absent). */
+  workers?: number;
 }
 
 /** OME-NGFF scale and translation of one multiscale level (and the axis names, when given). */

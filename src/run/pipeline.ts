@@ -378,7 +378,10 @@ async function processArray(run: RunContext, item: FoundArray): Promise<ArrayRep
     chunks: arr.chunks,
     bytes: base.bytes,
     // Not in partial runs: shards must see the same info, and their budgets differ.
-    ...(run.request.partials ? {} : { budgetBytes: run.budget.budgetBytes }),
+    ...(run.request.partials ? {} : {
+      budgetBytes: run.budget.budgetBytes,
+      ...(run.pool ? { workers: run.budget.workers } : {}),
+    }),
   };
   const active = run.stages.filter((s) => !s.appliesTo || s.appliesTo(info));
   for (const s of active) run.applied.add(s.name);

@@ -331,8 +331,9 @@ function exampleOf(spectrum: number, centroided: boolean, mz: Float64Array, y: F
 
 /**
  * Runs {@linkcode spectrumPeaks} on every profile spectrum of a run, a block
- * of about a million peaks at a time; centroided spectra are counted and
- * passed through.
+ * of about a million peaks at a time, each through `search` when given (a
+ * worker pool: the same rows as on this thread); centroided spectra are
+ * counted and passed through.
  *
  * @example
  * ```ts
@@ -349,6 +350,23 @@ export async function peaksOfSpectra(
   run: RunArrays,
   params: Readonly<PeakParams>,
   pre: Preprocess,
+  search?: SpectrumSearch,
+): Promise<SpectraPeaks> {
+  return await searchSpectra(run, params, pre, search);
+}
+
+/** Searches spectrum `k` elsewhere (on a worker: src/stages/_spectra_pool.ts). */
+export type SpectrumSearch = (
+  k: number,
+  mz: Float64Array,
+  intensity: Float64Array,
+) => Promise<number[][]>;
+
+async function searchSpectra(
+  run: RunArrays,
+  params: Readonly<PeakParams>,
+  pre: Preprocess,
+  search: SpectrumSearch | undefined,
 ): Promise<SpectraPeaks> {
   const { spectra, offsets } = run;
   const bySpectrum: [number, number[][]][] = [];
@@ -368,6 +386,13 @@ export async function peaksOfSpectra(
     }
   }
   let example: SpectraPeaks["example"];
+  const pending: Promise<void>[] = [];
+  const record = (k: number, rows: number[][]) => {
+    if (rows.length) {
+      bySpectrum.push([k, rows]);
+      count += rows.length;
+    }
+  };
   for (let i = 0; i < spectra;) {
     let j = i + 1;
     while (j < spectra && offsets[j + 1] - offsets[i] <= 1 << 20) j++;
@@ -392,14 +417,17 @@ export async function peaksOfSpectra(
       const b = offsets[k + 1] - offsets[i];
       const mz = block.mz.subarray(a, b);
       const raw = block.intensity.subarray(a, b);
-      const rows = spectrumPeaks(mz, preprocessing ? preprocess(raw, pre) : raw, params);
-      if (rows.length) {
-        bySpectrum.push([k, rows]);
-        count += rows.length;
+      if (search) {
+        pending.push(search(k, mz, raw).then((rows) => record(k, rows)));
+      } else {
+        record(k, spectrumPeaks(mz, preprocessing ? preprocess(raw, pre) : raw, params));
       }
     }
+    // A block's spectra are all searched before the next block is read.
+    await Promise.all(pending.splice(0));
     i = j;
   }
+  bySpectrum.sort((x, y) => x[0] - y[0]);
   return {
     on: "spectra",
     spectra,

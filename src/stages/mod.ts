@@ -98,6 +98,7 @@ export {
   type SpectraPeaks,
   SPECTRUM_PEAK_COLUMNS,
   spectrumPeaks,
+  type SpectrumSearch,
 } from "./_spectrum_peaks.ts";
 export { type ChecksumResult, checksumStage } from "./checksum.ts";
 export {

@@ -29,6 +29,7 @@ import {
   validData,
 } from "./stage.ts";
 import { peaksOfSpectra, type Preprocess, type SpectraPeaks } from "./_spectrum_peaks.ts";
+import { SpectraPool } from "./_spectra_pool.ts";
 
 /** One detected peak in report.json. */
 export interface PeakResult extends Peak {
@@ -330,6 +331,7 @@ async function runPeaks(
   sibling: SiblingOpener,
   params: PeakParams,
   pre: Preprocess,
+  workers: number,
 ): Promise<SpectraPeaks> {
   const offsetsArray = await sibling("offsets");
   const mz = await sibling("mz");
@@ -349,23 +351,29 @@ async function runPeaks(
   );
   const column = async (name: string) =>
     toFloat64((await (await sibling(name)).read([0], [spectra])).data);
-  return await peaksOfSpectra(
-    {
-      spectra,
-      offsets,
-      centroided,
-      rt: await column("rt"),
-      msLevel: await column("ms_level"),
-      tic: await column("tic"),
-      basePeak: await column("base_peak_intensity"),
-      peaks: async (from, to) => ({
-        mz: toFloat64((await mz.read([from], [to])).data),
-        intensity: toFloat64((await intensity([from], [to])).data),
-      }),
-    },
-    params,
-    pre,
-  );
+  const pool = workers > 1 ? new SpectraPool(workers, params, pre) : undefined;
+  try {
+    return await peaksOfSpectra(
+      {
+        spectra,
+        offsets,
+        centroided,
+        rt: await column("rt"),
+        msLevel: await column("ms_level"),
+        tic: await column("tic"),
+        basePeak: await column("base_peak_intensity"),
+        peaks: async (from, to) => ({
+          mz: toFloat64((await mz.read([from], [to])).data),
+          intensity: toFloat64((await intensity([from], [to])).data),
+        }),
+      },
+      params,
+      pre,
+      pool?.search,
+    );
+  } finally {
+    pool?.close();
+  }
 }
 
 /** Whether `peak` is the highest count within half its width on either side. */
@@ -487,7 +495,10 @@ export function peaksStage(
       if (state.kind !== "read") return state;
       if (spectra) {
         if (!sibling) throw new Error("peaks on spectra: the runner gave no sibling opener");
-        return { kind: "read", result: await runPeaks(read, sibling, params, pre) };
+        return {
+          kind: "read",
+          result: await runPeaks(read, sibling, params, pre, array.workers ?? 1),
+        };
       }
       const axis = rowAxis(array);
       if (axis !== undefined) {
