@@ -39,6 +39,10 @@ Options (submit):
                       limit, which lamella reads and plans within
   --cpus N            --cpus-per-task of each shard (default 2)
   --parallel K        run at most K shards at once (--array=...%K)
+  --partition P       sbatch --partition for both jobs
+  --time T            sbatch --time for both jobs (e.g. 2:00:00)
+  --account A         sbatch --account for both jobs
+  --nodelist L        sbatch --nodelist (the nodes the jobs may use)
   --sbatch ARG        one more sbatch flag for both jobs, repeatable
                       (e.g. --sbatch=--partition=short --sbatch=--time=2:00:00)
   --repo DIR          the lamella checkout on the nodes (default: this one)
@@ -71,6 +75,10 @@ async function main(): Promise<number> {
       mem: { type: "string", default: "2G" },
       cpus: { type: "string", default: "2" },
       parallel: { type: "string" },
+      partition: { type: "string" },
+      time: { type: "string" },
+      account: { type: "string" },
+      nodelist: { type: "string" },
       sbatch: { type: "string", multiple: true, default: [] },
       repo: { type: "string" },
       deno: { type: "string" },
@@ -101,7 +109,12 @@ async function main(): Promise<number> {
         cpus: Number(values.cpus),
         ...(values.parallel ? { parallel: Number(values.parallel) } : {}),
         processArgs,
-        sbatchArgs: values.sbatch!,
+        sbatchArgs: [
+          ...(["partition", "time", "account", "nodelist"] as const)
+            .filter((k) => values[k] !== undefined)
+            .map((k) => `--${k}=${values[k]}`),
+          ...values.sbatch!,
+        ],
         repo: values.repo ?? new URL("..", import.meta.url).pathname.replace(/\/$/, ""),
         deno: values.deno ?? Deno.execPath(),
       });

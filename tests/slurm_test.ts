@@ -135,6 +135,8 @@ testWith({
           String(SHARDS),
           `--mem=${MEM_MIB}M`,
           "--cpus=1",
+          "--partition=debug",
+          "--time=10:00",
           "--",
           ...process,
         ], env);
