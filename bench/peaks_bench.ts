@@ -18,6 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import { detectPeaks } from "../kernels/mod.ts";
+import { ScaleParallelPeaks } from "../kernels/peaks_parallel.ts";
 import {
   DEFAULT_PEAK_PARAMS,
   detectPeaksReference,
@@ -377,6 +378,49 @@ export async function benchPeaks(options: PeakBenchOptions = {}): Promise<PeakBe
         if (String(scales) === String(SCIPY_PRESET.scales)) {
           scipy64 = { name, seconds, answer: peer.answer };
         }
+      }
+    }
+
+    if (example) {
+      // The same calls with the scales split between this thread and a worker, timed
+      // interleaved with single-thread calls; the peaks must be equal.
+      const detector = await ScaleParallelPeaks.create();
+      try {
+        for (const [label, scales] of SCALE_CASES) {
+          const params: PeakParams = { ...DEFAULT_PEAK_PARAMS, scales: [...scales] };
+          const x = example;
+          const single = detectPeaks(x, params);
+          const split = await detector.detect(x, params);
+          if (JSON.stringify(split) !== JSON.stringify(single)) {
+            throw new Error(
+              `peaks bench: exampleMS ${label}: the split search differs from one thread's`,
+            );
+          }
+          const times: number[] = [];
+          const alone: number[] = [];
+          for (let r = 0; r < runs; r++) {
+            let t = performance.now();
+            await detector.detect(x, params);
+            times.push((performance.now() - t) / 1000);
+            t = performance.now();
+            detectPeaks(x, params);
+            alone.push((performance.now() - t) / 1000);
+          }
+          records.push({
+            name:
+              `wasm exampleMS ${label}, scales split over 2 threads (speedup = one thread/split)`,
+            signalLength: x.length,
+            scales: scales.length,
+            seconds: median(times),
+            runs,
+            spread: spreadOf(times),
+            speedup: median(alone) / median(times),
+            versus: `wasm exampleMS ${label}`,
+            peaks: split.length,
+          });
+        }
+      } finally {
+        detector.close();
       }
     }
 

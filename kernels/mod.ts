@@ -50,10 +50,50 @@ interface Instance {
 }
 
 let instance: Instance | undefined;
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * The kernels' compiled module, compiled on first use. Another thread that
+ * instantiates it ({@linkcode useKernelModule}) shares its machine code, including
+ * what the engine has already optimised, instead of compiling its own.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { kernelModule } from "./mod.ts";
+ * assert(kernelModule() instanceof WebAssembly.Module);
+ * ```
+ */
+export function kernelModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(Deno.readFileSync(WASM_URL));
+  return compiled;
+}
+
+/**
+ * Makes this thread's kernels an instance of `module` (from {@linkcode kernelModule}
+ * on another thread). Call it before any kernel; a thread whose kernels already run
+ * keeps them.
+ *
+ * @returns whether `module` was taken.
+ *
+ * @example
+ * ```ts ignore
+ * import { useKernelModule } from "./mod.ts";
+ * self.onmessage = (e) => useKernelModule(e.data.module);
+ * ```
+ */
+export function useKernelModule(module: WebAssembly.Module): boolean {
+  if (instance || compiled) return false;
+  if (!(module instanceof WebAssembly.Module)) {
+    throw new TypeError("useKernelModule: expected a WebAssembly.Module");
+  }
+  compiled = module;
+  return true;
+}
 
 function kernels(): Instance {
   if (instance) return instance;
-  const exports = glue.initSync(Deno.readFileSync(WASM_URL)) as unknown as {
+  const exports = glue.initSync(kernelModule()) as unknown as {
     memory: WebAssembly.Memory;
   };
   const outPtr = glue.alloc(64);
@@ -279,6 +319,13 @@ function peakError(code: number, flat: Float64Array): Error {
     return new RangeError(`detectPeaks: expected mode "massspecwavelet", found mode ${flat[1]}`);
   }
   if (code === -3) return new RangeError("detectPeaks: misaligned region (kernel bug)");
+  if (code === -4) return new RangeError("peakLevelMaxima: output region too small (kernel bug)");
+  if (code <= -1e6) {
+    return new RangeError(
+      `detectPeaks: slot ${-code - 1e6} of the level parts is invalid (parts must come from ` +
+        `peakLevelMaxima for the same signal and parameters, in level order)`,
+    );
+  }
   const slot = -code - 1000;
   const name = slot < PEAK_PARAMS_HEADER_LEN
     ? PEAK_SLOT_NAMES[slot]
@@ -311,63 +358,348 @@ function peakError(code: number, flat: Float64Array): Error {
  * ```
  */
 export function detectPeaks(signal: Float64Array, params: Readonly<PeakParams>): Peak[] {
+  return detectWith(signal, params, undefined);
+}
+
+/** The flat parameters, after the checks every peak export shares. */
+function flatPeakParams(
+  name: string,
+  signal: Float64Array,
+  params: Readonly<PeakParams>,
+): Float64Array {
   if (!(signal instanceof Float64Array)) {
     throw new TypeError(
-      `detectPeaks: expected the signal as a Float64Array, found ${
+      `${name}: expected the signal as a Float64Array, found ${
         Object.prototype.toString.call(signal)
       }`,
     );
   }
   if (params.mode !== "massspecwavelet") {
     throw new RangeError(
-      `detectPeaks: expected mode "massspecwavelet", found "${params.mode}" (the scipy mode is only in detectPeaksReference)`,
+      `${name}: expected mode "massspecwavelet", found "${params.mode}" (the scipy mode is only in detectPeaksReference)`,
     );
   }
   if (params.scales.length > MAX_KERNEL_SCALES) {
     throw new RangeError(
-      `detectPeaks: expected at most ${MAX_KERNEL_SCALES} scales, found ${params.scales.length}`,
+      `${name}: expected at most ${MAX_KERNEL_SCALES} scales, found ${params.scales.length}`,
     );
   }
-  const flat = encodePeakParams(params); // validates, throwing a RangeError naming the field
+  return encodePeakParams(params); // validates, throwing a RangeError naming the field
+}
+
+/** Writes `flat` at the start of the scratch region; returns its address. */
+function placeParams(flat: Float64Array): number {
+  const base = scratch(flat.length * 8);
+  new Float64Array(kernels().memory.buffer, base, flat.length).set(flat);
+  return base;
+}
+
+function detectWith(
+  signal: Float64Array,
+  params: Readonly<PeakParams>,
+  parts: Float64Array | undefined,
+): Peak[] {
+  const flat = flatPeakParams("detectPeaks", signal, params);
   const n = signal.length;
   const k = kernels();
-  // Sections of the scratch region, in f64 slots: params | signal | output | work space.
+  // Sections of the scratch region, in f64 slots: params | signal | parts | output | work.
   const p = flat.length;
-  let base = scratch(p * 8);
-  new Float64Array(k.memory.buffer, base, p).set(flat);
+  const q = parts?.length ?? 0;
+  let base = placeParams(flat);
   const work = glue.peaks_scratch_len(n, base, p);
   if (work < 0) throw peakError(work, flat);
   for (;;) {
     const cap = peakCapacity;
-    const slots = p + n + cap * PEAK_FIELDS + work;
+    const slots = p + n + q + cap * PEAK_FIELDS + work;
     const grown = slots * 8 > k.scratchLen;
     base = scratch(slots * 8);
     const mem = new Float64Array(k.memory.buffer, base, slots);
     if (grown) mem.set(flat);
     mem.set(signal, p);
-    const outPtr = base + (p + n) * 8;
+    if (parts) mem.set(parts, p + n);
+    const signalPtr = base + p * 8;
+    const partsPtr = signalPtr + n * 8;
+    const outPtr = partsPtr + q * 8;
     const workPtr = outPtr + cap * PEAK_FIELDS * 8;
-    const found = glue.detect_peaks(base + p * 8, n, base, p, workPtr, work, outPtr, cap);
+    let found: number;
+    if (parts) {
+      const begun = glue.peaks_begin(signalPtr, n, base, p, 0, workPtr, work);
+      if (begun < 0) throw peakError(begun, flat);
+      found = glue.peaks_finish(n, base, p, 0, partsPtr, q, workPtr, work, outPtr, cap);
+    } else {
+      found = glue.detect_peaks(signalPtr, n, base, p, workPtr, work, outPtr, cap);
+    }
     if (found < 0) throw peakError(found, flat);
     if (found > cap) {
       peakCapacity = Math.max(found, Math.ceil(cap * 1.5));
       continue;
     }
-    const out = new Float64Array(k.memory.buffer, outPtr, found * PEAK_FIELDS);
-    const peaks: Peak[] = new Array(found);
-    for (let i = 0; i < found; i++) {
-      const o = i * PEAK_FIELDS;
-      peaks[i] = {
-        index: out[o],
-        position: out[o + 1],
-        scale: out[o + 2],
-        snr: out[o + 3],
-        height: out[o + 4],
-        fwhm: out[o + 5],
-      };
-    }
-    return peaks;
+    return readPeaks(outPtr, found);
   }
+}
+
+/** The `found` peak records at `outPtr` in linear memory. */
+function readPeaks(outPtr: number, found: number): Peak[] {
+  const out = new Float64Array(kernels().memory.buffer, outPtr, found * PEAK_FIELDS);
+  const peaks: Peak[] = new Array(found);
+  for (let i = 0; i < found; i++) {
+    const o = i * PEAK_FIELDS;
+    peaks[i] = {
+      index: out[o],
+      position: out[o + 1],
+      scale: out[o + 2],
+      snr: out[o + 3],
+      height: out[o + 4],
+      fwhm: out[o + 5],
+    };
+  }
+  return peaks;
+}
+
+/**
+ * A search in two halves with other work in between: {@linkcode SplitPeakSearch.begin}
+ * computes the CWT levels below a split, {@linkcode SplitPeakSearch.finish} takes the
+ * levels above it as parts ({@linkcode peakLevelMaxima}, typically computed by another
+ * thread meanwhile) and traces and selects. The half-done search lives in a region of
+ * linear memory of its own, so other kernel calls in between cannot disturb it; one
+ * search at a time per object. `free()` returns the region.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { detectPeaks, peakLevelMaxima, SplitPeakSearch } from "./mod.ts";
+ * import { DEFAULT_PEAK_PARAMS } from "./peak_params.ts";
+ * const x = new Float64Array(5000);
+ * for (let i = 0; i < x.length; i++) x[i] = 100 * Math.exp(-((i - 2000) ** 2) / 60);
+ * const search = new SplitPeakSearch();
+ * search.begin(x, DEFAULT_PEAK_PARAMS, 10);
+ * const rest = peakLevelMaxima(x, DEFAULT_PEAK_PARAMS, 10, 26);
+ * assertEquals(search.finish(rest), detectPeaks(x, DEFAULT_PEAK_PARAMS));
+ * search.free();
+ * ```
+ */
+export class SplitPeakSearch {
+  #ptr = 0;
+  #bytes = 0;
+  #begun:
+    | { signal: Float64Array; params: Readonly<PeakParams>; flat: Float64Array; to: number }
+    | undefined;
+
+  /**
+   * Prepares `signal` and computes its levels `[0, to)` (a level is a scale, after the
+   * raw signal when `includeRawLevel`).
+   *
+   * @throws {RangeError} on invalid parameters or `to` beyond the levels.
+   */
+  begin(signal: Float64Array, params: Readonly<PeakParams>, to: number): void {
+    const flat = flatPeakParams("SplitPeakSearch.begin", signal, params);
+    const levels = params.scales.length + (params.includeRawLevel ? 1 : 0);
+    if (!(Number.isInteger(to) && to >= 0 && to <= levels)) {
+      throw new RangeError(
+        `SplitPeakSearch.begin: expected a split level 0..${levels}, found ${to}`,
+      );
+    }
+    const n = signal.length;
+    const k = kernels();
+    const p = flat.length;
+    const work = glue.peaks_scratch_len(n, placeParams(flat), p);
+    if (work < 0) throw peakError(work, flat);
+    // The private region: params | signal | work.
+    const bytes = (p + n + work) * 8;
+    if (bytes > this.#bytes) {
+      if (this.#ptr) glue.free(this.#ptr, this.#bytes);
+      this.#ptr = glue.alloc(bytes);
+      this.#bytes = this.#ptr ? bytes : 0;
+      if (!this.#ptr) throw new RangeError(`SplitPeakSearch: cannot allocate ${bytes} bytes`);
+    }
+    const mem = new Float64Array(k.memory.buffer, this.#ptr, p + n);
+    mem.set(flat);
+    mem.set(signal, p);
+    const signalPtr = this.#ptr + p * 8;
+    const begun = glue.peaks_begin(signalPtr, n, this.#ptr, p, to, signalPtr + n * 8, work);
+    if (begun < 0) throw peakError(begun, flat);
+    this.#begun = { signal, params, flat, to };
+  }
+
+  /**
+   * The peaks of the begun search, given `parts` for its levels from the split on
+   * (none if it computed every level): equal to {@linkcode detectPeaks} on the signal.
+   *
+   * @throws {Error} if no search was begun; {@linkcode RangeError} if the parts do not fit it.
+   */
+  finish(...parts: Float64Array[]): Peak[] {
+    const begun = this.#begun;
+    if (!begun) throw new Error("SplitPeakSearch.finish: no search was begun");
+    this.#begun = undefined;
+    const { signal, flat, to } = begun;
+    const n = signal.length;
+    const k = kernels();
+    const p = flat.length;
+    const work = this.#bytes / 8 - p - n;
+    const q = parts.reduce((sum, part) => sum + part.length, 0);
+    const cap = peakCapacity;
+    // Parts and output in the shared scratch region.
+    const base = scratch((q + cap * PEAK_FIELDS) * 8);
+    const mem = new Float64Array(k.memory.buffer, base, q);
+    let at = 0;
+    for (const part of parts) {
+      mem.set(part, at);
+      at += part.length;
+    }
+    const outPtr = base + q * 8;
+    const signalPtr = this.#ptr + p * 8;
+    const found = glue.peaks_finish(
+      n,
+      this.#ptr,
+      p,
+      to,
+      base,
+      q,
+      signalPtr + n * 8,
+      work,
+      outPtr,
+      cap,
+    );
+    if (found < 0) throw peakError(found, flat);
+    if (found > cap) {
+      // More peaks than the output holds: the state is spent, search again in one go.
+      peakCapacity = Math.max(found, Math.ceil(cap * 1.5));
+      return detectPeaks(signal, begun.params);
+    }
+    return readPeaks(outPtr, found);
+  }
+
+  /** Returns the private region to the kernels' allocator. */
+  free(): void {
+    if (this.#ptr) glue.free(this.#ptr, this.#bytes);
+    this.#ptr = 0;
+    this.#bytes = 0;
+    this.#begun = undefined;
+  }
+}
+
+/**
+ * The level at which {@linkcode detectPeaks}' CWT levels are best split between two
+ * threads for a signal of `n` samples: this thread computes levels `[0, split)` and
+ * then traces and selects, another computes `[split, levels)`. A level is a scale,
+ * plus the raw signal first when `includeRawLevel`. Returns the number of levels when
+ * the other thread's share would not pay for handing it over.
+ *
+ * @throws {RangeError} on invalid parameters, naming the field.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { peakSplitLevel } from "./mod.ts";
+ * import { DEFAULT_PEAK_PARAMS } from "./peak_params.ts";
+ * const split = peakSplitLevel(40_000, DEFAULT_PEAK_PARAMS);
+ * assert(split > 2 && split < 26);
+ * ```
+ */
+export function peakSplitLevel(n: number, params: Readonly<PeakParams>): number {
+  const flat = flatPeakParams("peakSplitLevel", new Float64Array(0), params);
+  const level = glue.peaks_split_level(n, placeParams(flat), flat.length);
+  if (level < 0) throw peakError(level, flat);
+  return level;
+}
+
+/**
+ * Computes CWT levels `[from, to)` of `signal` and returns their local maxima (and the
+ * noise row when the range holds the smallest scale) as a part for
+ * {@linkcode detectPeaksFromParts}; any thread with the kernels can compute any
+ * part. The result is a copy, so it can be transferred to another thread.
+ *
+ * @throws {RangeError} on invalid parameters or an empty or out-of-range level range.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { detectPeaks, detectPeaksFromParts, peakLevelMaxima } from "./mod.ts";
+ * import { DEFAULT_PEAK_PARAMS } from "./peak_params.ts";
+ * const x = new Float64Array(2000);
+ * for (let i = 0; i < x.length; i++) x[i] = 100 * Math.exp(-((i - 900) ** 2) / 60);
+ * const a = peakLevelMaxima(x, DEFAULT_PEAK_PARAMS, 0, 12);
+ * const b = peakLevelMaxima(x, DEFAULT_PEAK_PARAMS, 12, 26);
+ * const parts = new Float64Array([...a, ...b]);
+ * assertEquals(detectPeaksFromParts(x, DEFAULT_PEAK_PARAMS, parts), detectPeaks(x, DEFAULT_PEAK_PARAMS));
+ * ```
+ */
+export function peakLevelMaxima(
+  signal: Float64Array,
+  params: Readonly<PeakParams>,
+  from: number,
+  to: number,
+): Float64Array {
+  const flat = flatPeakParams("peakLevelMaxima", signal, params);
+  const levels = params.scales.length + (params.includeRawLevel ? 1 : 0);
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= levels)) {
+    throw new RangeError(
+      `peakLevelMaxima: expected 0 <= from < to <= ${levels} (integers), found ${from}..${to}`,
+    );
+  }
+  const n = signal.length;
+  const k = kernels();
+  const p = flat.length;
+  let base = placeParams(flat);
+  const work = glue.peaks_scratch_len(n, base, p);
+  if (work < 0) throw peakError(work, flat);
+  const cap = glue.peaks_part_len(n, base, p, from, to);
+  if (cap < 0) throw peakError(cap, flat);
+  const slots = p + n + cap + work;
+  const grown = slots * 8 > k.scratchLen;
+  base = scratch(slots * 8);
+  const mem = new Float64Array(k.memory.buffer, base, slots);
+  if (grown) mem.set(flat);
+  mem.set(signal, p);
+  const outPtr = base + (p + n) * 8;
+  const workPtr = outPtr + cap * 8;
+  const written = glue.peaks_level_maxima(
+    base + p * 8,
+    n,
+    base,
+    p,
+    from,
+    to,
+    workPtr,
+    work,
+    outPtr,
+    cap,
+  );
+  if (written < 0) throw peakError(written, flat);
+  return new Float64Array(k.memory.buffer, outPtr, written).slice();
+}
+
+/**
+ * {@linkcode detectPeaks} with the CWT levels taken from `parts` (what
+ * {@linkcode peakLevelMaxima} returned for the same signal and parameters, concatenated
+ * in level order, covering every level once) instead of computed: the same peaks.
+ * Parts of a signal with fewer than 3 or no finite samples are empty, and so is the
+ * result.
+ *
+ * @throws {RangeError} on invalid parameters, or parts that do not fit them, naming the slot.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { detectPeaksFromParts, peakLevelMaxima } from "./mod.ts";
+ * import { DEFAULT_PEAK_PARAMS } from "./peak_params.ts";
+ * const x = new Float64Array(2000);
+ * for (let i = 0; i < x.length; i++) x[i] = 100 * Math.exp(-((i - 900) ** 2) / 60);
+ * const parts = peakLevelMaxima(x, DEFAULT_PEAK_PARAMS, 0, 26);
+ * assertEquals(detectPeaksFromParts(x, DEFAULT_PEAK_PARAMS, parts).map((p) => p.index), [900]);
+ * ```
+ */
+export function detectPeaksFromParts(
+  signal: Float64Array,
+  params: Readonly<PeakParams>,
+  parts: Float64Array,
+): Peak[] {
+  if (!(parts instanceof Float64Array)) {
+    throw new TypeError("detectPeaksFromParts: expected the parts as a Float64Array");
+  }
+  // Empty parts: the signal has no finite sample or is too short (no peaks either way).
+  if (parts.length === 0) return detectWith(signal, params, undefined);
+  return detectWith(signal, params, parts);
 }
 
 // ---- Histograms, profiles, labels ----------------------------------------------------------

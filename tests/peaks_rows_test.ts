@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS } from "../src/plan/settings_env.ts";
 import type { StageSpec } from "../src/stages/stage.ts";
 import { createArrayV3, writeArray, writeGroupV3 } from "../tools/sample/zarr_write.ts";
 import { rng } from "./_random.ts";
+import { synthSpectrum } from "../bench/peaks_synth.ts";
 import { exampleMS } from "./_example_ms.ts";
 
 function gaussian(x: Float64Array, center: number, sigma: number, height: number) {
@@ -193,6 +194,30 @@ Deno.test("a 1-D signal in forced small windows gives the one-pass reference pea
     for (let i = 0; i < w.length; i++) {
       assert.ok(Math.abs(w[i].snr - one[i].snr) <= 1e-9 * w[i].snr);
     }
+  });
+});
+
+Deno.test("a long 1-D signal with two workers has its scales split, with one thread's peaks", async () => {
+  await withStore(async (root) => {
+    const x = synthSpectrum({ length: 600_001, peaks: 900, seed: 5 }).signal;
+    await writeV3(root, "long", "float64", [x.length], [100_000], x);
+    const stages: StageSpec[] = [{ name: "peaks", options: {} }];
+    const runWith = async (workers: number) => {
+      const report = await runPipeline({
+        source: root,
+        arrays: [],
+        stages,
+        stagesSource: "test",
+        limits: { ...DEFAULT_LIMITS, workers },
+      });
+      const a = report.arrays.find((r) => r.path === "long")!;
+      assert.equal(a.error, undefined, `${a.error}`);
+      return a.peaks as Peak[];
+    };
+    const expected = detectPeaks(x, DEFAULT_PEAK_PARAMS);
+    assert.ok(expected.length > 300, `${expected.length} peaks`);
+    assert.deepEqual(await runWith(2), expected);
+    assert.deepEqual(await runWith(1), expected);
   });
 });
 

@@ -93,6 +93,43 @@ export function stats_f64(ptr: number, len: number, out: number): void;
 */
 export function peaks_scratch_len(n: number, params_ptr: number, params_len: number): number;
 /**
+* The first level a second thread should compute for `n` samples (`levels` when
+* splitting does not pay), or a negative error code.
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @returns {number}
+*/
+export function peaks_split_level(n: number, params_ptr: number, params_len: number): number;
+/**
+* f64 slots `peaks_level_maxima` may write for levels `from..to` of `n` samples, or
+* a negative error code.
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} from
+* @param {number} to
+* @returns {number}
+*/
+export function peaks_part_len(n: number, params_ptr: number, params_len: number, from: number, to: number): number;
+/**
+* Computes levels `from..to` of the `n` samples at `signal_ptr` and writes their
+* local maxima at `out_ptr` (`out_len` slots, at least `peaks_part_len`) as a part
+* for `detect_peaks`' `parts`. Returns the slots written or a negative error code.
+* @param {number} signal_ptr
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} from
+* @param {number} to
+* @param {number} scratch_ptr
+* @param {number} scratch_len
+* @param {number} out_ptr
+* @param {number} out_len
+* @returns {number}
+*/
+export function peaks_level_maxima(signal_ptr: number, n: number, params_ptr: number, params_len: number, from: number, to: number, scratch_ptr: number, scratch_len: number, out_ptr: number, out_len: number): number;
+/**
 * Finds peaks in the `n` f64 samples at `signal_ptr`, writing up to `out_cap` records
 * of `peaks_api::PEAK_FIELDS` f64 (index, position, scale, snr, height, fwhm) at
 * `out_ptr`. Returns the number of peaks found (retry with a larger `out_cap` if it
@@ -109,6 +146,39 @@ export function peaks_scratch_len(n: number, params_ptr: number, params_len: num
 * @returns {number}
 */
 export function detect_peaks(signal_ptr: number, n: number, params_ptr: number, params_len: number, scratch_ptr: number, scratch_len: number, out_ptr: number, out_cap: number): number;
+/**
+* First half of a split search: prepares the `n` samples at `signal_ptr` and computes
+* levels `..to` into the scratch slots, which must reach `peaks_finish` untouched.
+* Returns 0 or a negative error code.
+* @param {number} signal_ptr
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} to
+* @param {number} scratch_ptr
+* @param {number} scratch_len
+* @returns {number}
+*/
+export function peaks_begin(signal_ptr: number, n: number, params_ptr: number, params_len: number, to: number, scratch_ptr: number, scratch_len: number): number;
+/**
+* Second half of a split search begun by `peaks_begin(.., to, ..)` on the same
+* scratch slots: appends the parts at `parts_ptr` (levels `to..`, from
+* `peaks_level_maxima`, in level order) and writes up to `out_cap` peaks as
+* `detect_peaks` does. Returns the number found or a negative error code. When the
+* number exceeds `out_cap` the search must be begun again (the state is consumed).
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} to
+* @param {number} parts_ptr
+* @param {number} parts_len
+* @param {number} scratch_ptr
+* @param {number} scratch_len
+* @param {number} out_ptr
+* @param {number} out_cap
+* @returns {number}
+*/
+export function peaks_finish(n: number, params_ptr: number, params_len: number, to: number, parts_ptr: number, parts_len: number, scratch_ptr: number, scratch_len: number, out_ptr: number, out_cap: number): number;
 /**
 * Exact 256-bin histogram of `len` bytes at `ptr` (u8, or i8 and bool
 * reinterpreted by the caller), written as 256 u32 at `out`; `sub` is
@@ -405,7 +475,12 @@ export interface InitOutput {
   readonly stats_f32: (a: number, b: number, c: number) => void;
   readonly stats_f64: (a: number, b: number, c: number) => void;
   readonly peaks_scratch_len: (a: number, b: number, c: number) => number;
+  readonly peaks_split_level: (a: number, b: number, c: number) => number;
+  readonly peaks_part_len: (a: number, b: number, c: number, d: number, e: number) => number;
+  readonly peaks_level_maxima: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => number;
   readonly detect_peaks: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => number;
+  readonly peaks_begin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => number;
+  readonly peaks_finish: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => number;
   readonly hist_u8: (a: number, b: number, c: number, d: number) => void;
   readonly count_u16: (a: number, b: number, c: number, d: number) => number;
   readonly hist_i16: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;

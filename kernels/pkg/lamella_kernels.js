@@ -135,6 +135,55 @@ export function peaks_scratch_len(n, params_ptr, params_len) {
 }
 
 /**
+* The first level a second thread should compute for `n` samples (`levels` when
+* splitting does not pay), or a negative error code.
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @returns {number}
+*/
+export function peaks_split_level(n, params_ptr, params_len) {
+    const ret = wasm.peaks_split_level(n, params_ptr, params_len);
+    return ret;
+}
+
+/**
+* f64 slots `peaks_level_maxima` may write for levels `from..to` of `n` samples, or
+* a negative error code.
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} from
+* @param {number} to
+* @returns {number}
+*/
+export function peaks_part_len(n, params_ptr, params_len, from, to) {
+    const ret = wasm.peaks_part_len(n, params_ptr, params_len, from, to);
+    return ret;
+}
+
+/**
+* Computes levels `from..to` of the `n` samples at `signal_ptr` and writes their
+* local maxima at `out_ptr` (`out_len` slots, at least `peaks_part_len`) as a part
+* for `detect_peaks`' `parts`. Returns the slots written or a negative error code.
+* @param {number} signal_ptr
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} from
+* @param {number} to
+* @param {number} scratch_ptr
+* @param {number} scratch_len
+* @param {number} out_ptr
+* @param {number} out_len
+* @returns {number}
+*/
+export function peaks_level_maxima(signal_ptr, n, params_ptr, params_len, from, to, scratch_ptr, scratch_len, out_ptr, out_len) {
+    const ret = wasm.peaks_level_maxima(signal_ptr, n, params_ptr, params_len, from, to, scratch_ptr, scratch_len, out_ptr, out_len);
+    return ret;
+}
+
+/**
 * Finds peaks in the `n` f64 samples at `signal_ptr`, writing up to `out_cap` records
 * of `peaks_api::PEAK_FIELDS` f64 (index, position, scale, snr, height, fwhm) at
 * `out_ptr`. Returns the number of peaks found (retry with a larger `out_cap` if it
@@ -152,6 +201,47 @@ export function peaks_scratch_len(n, params_ptr, params_len) {
 */
 export function detect_peaks(signal_ptr, n, params_ptr, params_len, scratch_ptr, scratch_len, out_ptr, out_cap) {
     const ret = wasm.detect_peaks(signal_ptr, n, params_ptr, params_len, scratch_ptr, scratch_len, out_ptr, out_cap);
+    return ret;
+}
+
+/**
+* First half of a split search: prepares the `n` samples at `signal_ptr` and computes
+* levels `..to` into the scratch slots, which must reach `peaks_finish` untouched.
+* Returns 0 or a negative error code.
+* @param {number} signal_ptr
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} to
+* @param {number} scratch_ptr
+* @param {number} scratch_len
+* @returns {number}
+*/
+export function peaks_begin(signal_ptr, n, params_ptr, params_len, to, scratch_ptr, scratch_len) {
+    const ret = wasm.peaks_begin(signal_ptr, n, params_ptr, params_len, to, scratch_ptr, scratch_len);
+    return ret;
+}
+
+/**
+* Second half of a split search begun by `peaks_begin(.., to, ..)` on the same
+* scratch slots: appends the parts at `parts_ptr` (levels `to..`, from
+* `peaks_level_maxima`, in level order) and writes up to `out_cap` peaks as
+* `detect_peaks` does. Returns the number found or a negative error code. When the
+* number exceeds `out_cap` the search must be begun again (the state is consumed).
+* @param {number} n
+* @param {number} params_ptr
+* @param {number} params_len
+* @param {number} to
+* @param {number} parts_ptr
+* @param {number} parts_len
+* @param {number} scratch_ptr
+* @param {number} scratch_len
+* @param {number} out_ptr
+* @param {number} out_cap
+* @returns {number}
+*/
+export function peaks_finish(n, params_ptr, params_len, to, parts_ptr, parts_len, scratch_ptr, scratch_len, out_ptr, out_cap) {
+    const ret = wasm.peaks_finish(n, params_ptr, params_len, to, parts_ptr, parts_len, scratch_ptr, scratch_len, out_ptr, out_cap);
     return ret;
 }
 

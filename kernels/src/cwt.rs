@@ -76,13 +76,12 @@ pub fn reflect_index(i: isize, n: usize) -> usize {
 /// Fills `out` with the signal extended by reflection: `out[j] = x[reflect(j - left)]`.
 pub fn fill_reflected(x: &[f64], left: usize, out: &mut [f64]) {
     let n = x.len();
-    for (j, v) in out.iter_mut().enumerate() {
-        let i = j as isize - left as isize;
-        *v = if i >= 0 && (i as usize) < n {
-            x[i as usize]
-        } else {
-            x[reflect_index(i, n)]
-        };
+    // The signal itself in one copy; only the padding needs reflected indices.
+    let inner_from = left.min(out.len());
+    let inner_to = (left + n).min(out.len());
+    out[inner_from..inner_to].copy_from_slice(&x[..inner_to - inner_from]);
+    for j in (0..inner_from).chain(inner_to..out.len()) {
+        out[j] = x[reflect_index(j as isize - left as isize, n)];
     }
 }
 

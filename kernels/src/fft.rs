@@ -186,19 +186,59 @@ pub fn twiddles_len(n: usize) -> usize {
 /// Fills the twiddle table of an `n`-point transform (`tw.len() == 2 n`): cosines in
 /// `tw[..n]`, sines in `tw[n..]`. For every stage half-length `h = 1, 2, .., n/2` the `h`
 /// factors `exp(-i pi j / h)` sit contiguously at index `h + j`.
+///
+/// Only the first eighth of the circle calls `cos`/`sin`: the rest of the largest stage
+/// follows by the exact symmetries `cos(pi/2 - a) = sin(a)` and `cos(pi - a) = -cos(a)`,
+/// and stage `h` is every `(n/2)/h`-th factor of the largest (the same angle: scaling
+/// by a power of two is exact).
 pub fn fill_twiddles(tw: &mut [f64]) {
     let n = tw.len() / 2;
     let (re, im) = tw.split_at_mut(n);
+    if n == 0 {
+        return;
+    }
     re[0] = 1.0;
     im[0] = 0.0;
-    let mut h = 1;
-    while h < n {
-        for j in 0..h {
-            let angle = -core::f64::consts::PI * (j as f64) / (h as f64);
-            re[h + j] = angle.cos();
-            im[h + j] = angle.sin();
+    if n == 1 {
+        return;
+    }
+    let top = n / 2; // the largest stage's half-length
+    let (tr, ti) = (&mut re[top..], &mut im[top..]);
+    // j in 0..=top/4: angle -pi j / top in [-pi/4, 0].
+    let eighth = top / 4;
+    for j in 0..=eighth.min(top - 1) {
+        let angle = -core::f64::consts::PI * (j as f64) / (top as f64);
+        tr[j] = angle.cos();
+        ti[j] = angle.sin();
+    }
+    if top >= 4 {
+        // j in (top/4, top/2]: with k = top/2 - j, cos = sin(pi k / top), sin = -cos(pi k / top).
+        for j in eighth + 1..=top / 2 {
+            let k = top / 2 - j;
+            tr[j] = -ti[k];
+            ti[j] = -tr[k];
         }
-        h <<= 1;
+        // j in (top/2, top): with k = top - j, cos = -cos(pi k / top), sin = sin(-pi k / top).
+        for j in top / 2 + 1..top {
+            let k = top - j;
+            tr[j] = -tr[k];
+            ti[j] = ti[k];
+        }
+    } else {
+        for j in eighth + 1..top {
+            let angle = -core::f64::consts::PI * (j as f64) / (top as f64);
+            tr[j] = angle.cos();
+            ti[j] = angle.sin();
+        }
+    }
+    let mut h = top / 2;
+    while h >= 1 {
+        let stride = top / h;
+        for j in 0..h {
+            re[h + j] = re[top + j * stride];
+            im[h + j] = im[top + j * stride];
+        }
+        h /= 2;
     }
 }
 
@@ -439,6 +479,26 @@ fn dit_stage_pair(re: &mut [f64], im: &mut [f64], twr: &[f64], twi: &[f64], h: u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twiddles_match_cos_and_sin_at_every_stage() {
+        for bits in 0..15 {
+            let n = 1usize << bits;
+            let mut tw = vec![f64::NAN; twiddles_len(n)];
+            fill_twiddles(&mut tw);
+            let (re, im) = tw.split_at(n);
+            assert_eq!((re[0], im[0]), (1.0, 0.0));
+            let mut h = 1;
+            while h < n {
+                for j in 0..h {
+                    let angle = -core::f64::consts::PI * j as f64 / h as f64;
+                    assert!((re[h + j] - angle.cos()).abs() < 1e-15, "n {} h {} j {}", n, h, j);
+                    assert!((im[h + j] - angle.sin()).abs() < 1e-15, "n {} h {} j {}", n, h, j);
+                }
+                h *= 2;
+            }
+        }
+    }
 
     fn naive_dft(re: &[f64], im: &[f64], inverse: bool) -> (Vec<f64>, Vec<f64>) {
         let n = re.len();

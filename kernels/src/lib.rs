@@ -142,7 +142,9 @@ export_stats!(stats_f64, reduce::stats_f64, f64, write_float);
 //   -1            scratch region too small
 //   -2            mode is not 0 (the scipy mode lives only in the TypeScript reference)
 //   -3            a pointer is misaligned (every region must hold aligned f64)
+//   -4            the output of `peaks_level_maxima` is shorter than `peaks_part_len`
 //   -(1000 + s)   flat parameter slot `s` is invalid (s = params_len: too few slots)
+//   -(1e6 + s)    slot `s` of a part from `peaks_level_maxima` is invalid
 
 /// Error code of a rejected peak-detection call (see the table above).
 fn peak_error_code(e: &peaks_api::PeakError) -> f64 {
@@ -150,6 +152,8 @@ fn peak_error_code(e: &peaks_api::PeakError) -> f64 {
         peaks_api::PeakError::ScratchTooSmall(_, _) => -1.0,
         peaks_api::PeakError::UnsupportedMode(_) => -2.0,
         peaks_api::PeakError::Param(slot, _, _) => -(1000.0 + *slot as f64),
+        peaks_api::PeakError::PartTooSmall(_, _) => -4.0,
+        peaks_api::PeakError::Part(slot, _) => -(1e6 + *slot as f64),
     }
 }
 
@@ -173,6 +177,93 @@ pub fn peaks_scratch_len(n: usize, params_ptr: usize, params_len: usize) -> f64 
     }
 }
 
+/// Reads the flat parameters at `params_ptr` (see [`peaks_scratch_len`]).
+///
+/// # Safety
+/// As for `slice`: `params_len` aligned f64 at `params_ptr`, untouched during the call.
+unsafe fn peak_params<'a>(
+    params_ptr: usize,
+    params_len: usize,
+) -> Result<peaks_api::PeakParams<'a>, f64> {
+    if !aligned_f64(params_ptr, params_len) {
+        return Err(-3.0);
+    }
+    peaks_api::PeakParams::from_flat(slice::<f64>(params_ptr, params_len))
+        .map_err(|e| peak_error_code(&e))
+}
+
+/// The first level a second thread should compute for `n` samples (`levels` when
+/// splitting does not pay), or a negative error code.
+#[wasm_bindgen]
+pub fn peaks_split_level(n: usize, params_ptr: usize, params_len: usize) -> f64 {
+    // SAFETY: kernels/mod.ts wrote the parameters inside its scratch region.
+    match unsafe { peak_params(params_ptr, params_len) } {
+        Ok(params) => peaks_api::split_level(n, &params) as f64,
+        Err(code) => code,
+    }
+}
+
+/// f64 slots `peaks_level_maxima` may write for levels `from..to` of `n` samples, or
+/// a negative error code.
+#[wasm_bindgen]
+pub fn peaks_part_len(
+    n: usize,
+    params_ptr: usize,
+    params_len: usize,
+    from: usize,
+    to: usize,
+) -> f64 {
+    // SAFETY: kernels/mod.ts wrote the parameters inside its scratch region.
+    match unsafe { peak_params(params_ptr, params_len) } {
+        Ok(params) => peaks_api::part_len(n, &params, from, to) as f64,
+        Err(code) => code,
+    }
+}
+
+/// Computes levels `from..to` of the `n` samples at `signal_ptr` and writes their
+/// local maxima at `out_ptr` (`out_len` slots, at least `peaks_part_len`) as a part
+/// for `detect_peaks`' `parts`. Returns the slots written or a negative error code.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn peaks_level_maxima(
+    signal_ptr: usize,
+    n: usize,
+    params_ptr: usize,
+    params_len: usize,
+    from: usize,
+    to: usize,
+    scratch_ptr: usize,
+    scratch_len: usize,
+    out_ptr: usize,
+    out_len: usize,
+) -> f64 {
+    if !(aligned_f64(signal_ptr, n)
+        && aligned_f64(scratch_ptr, scratch_len)
+        && aligned_f64(out_ptr, out_len))
+    {
+        return -3.0;
+    }
+    // SAFETY: kernels/mod.ts lays the signal, the parameters, the scratch slots and the
+    // output out as disjoint, f64-aligned (checked above) sections of its scratch region,
+    // each of the given length, and touches none of them until this call returns.
+    let (params, signal, scratch, out) = unsafe {
+        let params = match peak_params(params_ptr, params_len) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        (
+            params,
+            slice::<f64>(signal_ptr, n),
+            slice_mut::<f64>(scratch_ptr, scratch_len),
+            slice_mut::<f64>(out_ptr, out_len),
+        )
+    };
+    match peaks_api::level_maxima(signal, &params, from, to, scratch, out) {
+        Ok(len) => len as f64,
+        Err(e) => peak_error_code(&e),
+    }
+}
+
 /// Finds peaks in the `n` f64 samples at `signal_ptr`, writing up to `out_cap` records
 /// of `peaks_api::PEAK_FIELDS` f64 (index, position, scale, snr, height, fwhm) at
 /// `out_ptr`. Returns the number of peaks found (retry with a larger `out_cap` if it
@@ -192,7 +283,6 @@ pub fn detect_peaks(
 ) -> f64 {
     let out_len = out_cap.saturating_mul(peaks_api::PEAK_FIELDS);
     if !(aligned_f64(signal_ptr, n)
-        && aligned_f64(params_ptr, params_len)
         && aligned_f64(scratch_ptr, scratch_len)
         && aligned_f64(out_ptr, out_len))
     {
@@ -201,19 +291,102 @@ pub fn detect_peaks(
     // SAFETY: kernels/mod.ts lays the signal, the parameters, the scratch slots and the
     // output out as disjoint, f64-aligned (checked above) sections of its scratch region,
     // each of the given length, and touches none of them until this call returns.
-    let (signal, flat, scratch, out) = unsafe {
+    let (params, signal, scratch, out) = unsafe {
+        let params = match peak_params(params_ptr, params_len) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
         (
+            params,
             slice::<f64>(signal_ptr, n),
-            slice::<f64>(params_ptr, params_len),
             slice_mut::<f64>(scratch_ptr, scratch_len),
             slice_mut::<f64>(out_ptr, out_len),
         )
     };
-    let params = match peaks_api::PeakParams::from_flat(flat) {
-        Ok(p) => p,
-        Err(e) => return peak_error_code(&e),
-    };
     match peaks_api::detect_peaks(signal, &params, scratch, out) {
+        Ok(found) => found as f64,
+        Err(e) => peak_error_code(&e),
+    }
+}
+
+/// First half of a split search: prepares the `n` samples at `signal_ptr` and computes
+/// levels `..to` into the scratch slots, which must reach `peaks_finish` untouched.
+/// Returns 0 or a negative error code.
+#[wasm_bindgen]
+pub fn peaks_begin(
+    signal_ptr: usize,
+    n: usize,
+    params_ptr: usize,
+    params_len: usize,
+    to: usize,
+    scratch_ptr: usize,
+    scratch_len: usize,
+) -> f64 {
+    if !(aligned_f64(signal_ptr, n) && aligned_f64(scratch_ptr, scratch_len)) {
+        return -3.0;
+    }
+    // SAFETY: kernels/mod.ts lays the signal, the parameters and the scratch slots out
+    // as disjoint, f64-aligned (checked above) regions of the given lengths, and touches
+    // none of them until this call returns.
+    let (params, signal, scratch) = unsafe {
+        let params = match peak_params(params_ptr, params_len) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        (
+            params,
+            slice::<f64>(signal_ptr, n),
+            slice_mut::<f64>(scratch_ptr, scratch_len),
+        )
+    };
+    match peaks_api::begin_search(signal, &params, to, scratch) {
+        Ok(()) => 0.0,
+        Err(e) => peak_error_code(&e),
+    }
+}
+
+/// Second half of a split search begun by `peaks_begin(.., to, ..)` on the same
+/// scratch slots: appends the parts at `parts_ptr` (levels `to..`, from
+/// `peaks_level_maxima`, in level order) and writes up to `out_cap` peaks as
+/// `detect_peaks` does. Returns the number found or a negative error code. When the
+/// number exceeds `out_cap` the search must be begun again (the state is consumed).
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn peaks_finish(
+    n: usize,
+    params_ptr: usize,
+    params_len: usize,
+    to: usize,
+    parts_ptr: usize,
+    parts_len: usize,
+    scratch_ptr: usize,
+    scratch_len: usize,
+    out_ptr: usize,
+    out_cap: usize,
+) -> f64 {
+    let out_len = out_cap.saturating_mul(peaks_api::PEAK_FIELDS);
+    if !(aligned_f64(parts_ptr, parts_len)
+        && aligned_f64(scratch_ptr, scratch_len)
+        && aligned_f64(out_ptr, out_len))
+    {
+        return -3.0;
+    }
+    // SAFETY: kernels/mod.ts lays the parameters, the parts, the scratch slots and the
+    // output out as disjoint, f64-aligned (checked above) regions of the given lengths,
+    // and touches none of them until this call returns.
+    let (params, parts, scratch, out) = unsafe {
+        let params = match peak_params(params_ptr, params_len) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        (
+            params,
+            slice::<f64>(parts_ptr, parts_len),
+            slice_mut::<f64>(scratch_ptr, scratch_len),
+            slice_mut::<f64>(out_ptr, out_len),
+        )
+    };
+    match peaks_api::finish_search(n, &params, to, parts, scratch, out) {
         Ok(found) => found as f64,
         Err(e) => peak_error_code(&e),
     }

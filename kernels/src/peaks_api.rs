@@ -72,6 +72,10 @@ pub enum PeakError {
     ScratchTooSmall(usize, usize),
     /// The scipy mode is only in the TypeScript reference.
     UnsupportedMode(f64),
+    /// A part from `level_maxima` is malformed: slot, expectation.
+    Part(usize, &'static str),
+    /// The output of `level_maxima` is shorter than `part_len`: found, needed.
+    PartTooSmall(usize, usize),
 }
 
 impl core::fmt::Display for PeakError {
@@ -88,6 +92,16 @@ impl core::fmt::Display for PeakError {
                 write!(
                     f,
                     "peak scratch: expected at least {} f64, found {}",
+                    needed, found
+                )
+            }
+            PeakError::Part(slot, expected) => {
+                write!(f, "peak part slot {}: expected {}", slot, expected)
+            }
+            PeakError::PartTooSmall(found, needed) => {
+                write!(
+                    f,
+                    "peak part: expected at least {} f64, found {}",
                     needed, found
                 )
             }
@@ -329,7 +343,7 @@ impl Layout {
 
     fn total(&self) -> usize {
         let n = self.n;
-        n + self.xp_len + self.taps_len + self.fft_len()
+        STATE_LEN + n + self.xp_len + self.taps_len + self.fft_len()
             + 2 * n // a row and the noise row
             + 2 * self.maxima_total
             + self.levels + 1
@@ -361,6 +375,13 @@ fn take<'b>(buf: &mut &'b mut [f64], len: usize) -> &'b mut [f64] {
 fn fill_non_finite(signal: &[f64], x: &mut [f64]) -> bool {
     let n = signal.len();
     x.copy_from_slice(signal);
+    // Usually every sample is finite: one branch-free pass over the exponent bits
+    // (all ones for infinities and NaN only) says so.
+    const EXP: u64 = 0x7ff0_0000_0000_0000;
+    let non_finite = x.iter().fold(false, |any, v| any | (v.to_bits() & EXP == EXP));
+    if !non_finite && n > 0 {
+        return true;
+    }
     let mut prev: Option<usize> = None;
     for i in 0..n {
         if !x[i].is_finite() {
@@ -452,6 +473,356 @@ fn coef_at(
     taps.iter().zip(window.iter()).map(|(a, b)| a * b).sum()
 }
 
+/// Slots before the per-level counts in a part written by [`level_maxima`]: the first
+/// level, the number of levels, their largest coefficient, and 1 if the part ends
+/// with the noise row (`|row|` of the smallest scale, `n` slots), else 0.
+pub const PART_HEADER: usize = 4;
+
+/// Relative costs of the pieces of one search, in units of one FFT level (an inverse
+/// transform and its local maxima, ~90-130 us on exampleMS's 37,656 samples natively):
+/// measured per level and per group on exampleMS with MassSpecWavelet's scales.
+const COST_FORWARD: f64 = 0.8;
+const COST_RAW_LEVEL: f64 = 0.35;
+/// Per tap of a direct-path scale (scale 2's 33 taps ~ 1.2 levels).
+const COST_DIRECT_TAP: f64 = 0.025;
+/// Tracing and selection after the levels: a base and a share per level (~5.7 with
+/// MassSpecWavelet's 26 levels).
+const COST_FINISH_BASE: f64 = 0.5;
+const COST_FINISH_LEVEL: f64 = 0.2;
+/// Handing the signal to another thread and its part back (~0.3 ms in Deno).
+const COST_HANDOFF: f64 = 3.0;
+/// A split must shorten the search by this fraction to be worth a second thread.
+const MIN_SAVING: f64 = 0.15;
+
+/// Whether levels `from..to` hold the smallest scale (whose row gives the noise).
+fn holds_noise_row(params: &PeakParams, from: usize, to: usize) -> bool {
+    let raw = params.raw_offset();
+    !params.scales.is_empty() && from <= raw && raw < to
+}
+
+/// f64 slots of the part [`level_maxima`] writes for levels `from..to` of an
+/// `n`-sample signal (an upper bound: the maxima found are usually far fewer).
+pub fn part_len(n: usize, params: &PeakParams, from: usize, to: usize) -> usize {
+    let to = to.min(params.levels());
+    let from = from.min(to);
+    let mut len = PART_HEADER + (to - from);
+    for level in from..to {
+        len += 2 * ridges::maxima_capacity(n, params.maxima_window(level));
+    }
+    if holds_noise_row(params, from, to) {
+        len += n;
+    }
+    len
+}
+
+/// The first level to hand to a second thread so that both finish together: this
+/// thread computes levels `..split` and then traces and selects
+/// ([`detect_peaks_parts`]), the other computes `split..` ([`level_maxima`]). Returns
+/// `levels` (no split) when the other thread's share would not shorten the search
+/// enough to pay for the hand-off. Never below `raw + 1`: the noise row (the smallest
+/// scale) is computed here.
+pub fn split_level(n: usize, params: &PeakParams) -> usize {
+    let levels = params.levels();
+    if n < 3 {
+        return levels;
+    }
+    let layout = Layout::new(n, params);
+    let raw = params.raw_offset();
+    let groups = &layout.groups[..layout.group_count];
+    // cost(level) and the group of each FFT level, in order.
+    let level_cost = |level: usize| -> f64 {
+        if level < raw {
+            return COST_RAW_LEVEL;
+        }
+        let s = params.scales[level - raw];
+        if PeakParams::uses_fft(s) {
+            1.0
+        } else {
+            COST_RAW_LEVEL + COST_DIRECT_TAP * (2 * cwt::half_width(s) + 1) as f64
+        }
+    };
+    // Forward transforms a side needs: every group holding one of its levels.
+    let forwards = |from: usize, to: usize| -> f64 {
+        let count = groups
+            .iter()
+            .filter(|g| g.from + raw < to && g.to + raw > from)
+            .count();
+        count as f64 * COST_FORWARD
+    };
+    let total: f64 = (0..levels).map(level_cost).sum();
+    let finish = COST_FINISH_BASE + COST_FINISH_LEVEL * levels as f64;
+    let serial = total + forwards(0, levels) + finish;
+    let mut best = (serial * (1.0 - MIN_SAVING), levels);
+    let mut here = 0.0;
+    for split in 0..levels {
+        here += level_cost(split);
+        let cut = split + 1;
+        if cut <= raw || cut >= levels {
+            continue;
+        }
+        let mine = here + forwards(0, cut) + finish;
+        let theirs = total - here + forwards(cut, levels) + COST_HANDOFF;
+        let span = mine.max(theirs);
+        if span < best.0 {
+            best = (span, cut);
+        }
+    }
+    best.1
+}
+
+/// The signal, its reflection and every scale's taps: what both a part and the whole
+/// search start from.
+struct Prepared<'b> {
+    x: &'b [f64],
+    xp: &'b [f64],
+    taps_all: &'b [f64],
+    tap_start: [usize; MAX_SCALES + 1],
+}
+
+/// Fills `x` (non-finite samples interpolated), `xp` and the taps; `None` if no
+/// sample is finite.
+fn prepare<'b>(
+    signal: &[f64],
+    params: &PeakParams,
+    layout: &Layout,
+    buf: &mut &'b mut [f64],
+) -> Option<Prepared<'b>> {
+    let n = signal.len();
+    let x = take(buf, n);
+    if !fill_non_finite(signal, x) {
+        return None;
+    }
+    let x: &[f64] = x;
+    let xp = take(buf, layout.xp_len);
+    cwt::fill_reflected(x, layout.pad, xp);
+    // Taps of every scale, for the direct path and for coefficients computed on demand.
+    let taps_all = take(buf, layout.taps_len);
+    let mut tap_start = [0usize; MAX_SCALES + 1];
+    for (si, &s) in params.scales.iter().enumerate() {
+        tap_start[si + 1] = tap_start[si] + cwt::mexh_taps(s, &mut taps_all[tap_start[si]..]);
+    }
+    Some(Prepared {
+        x,
+        xp,
+        taps_all,
+        tap_start,
+    })
+}
+
+/// Computes the CWT rows of levels `from..to` one at a time into `row`, keeping their
+/// local maxima in `store` (and `|row|` of the smallest scale in `noise_row`).
+#[allow(clippy::too_many_arguments)]
+fn compute_levels(
+    params: &PeakParams,
+    layout: &Layout,
+    prep: &Prepared,
+    from: usize,
+    to: usize,
+    mut fft_region: &mut [f64],
+    row: &mut [f64],
+    noise_row: &mut [f64],
+    store: &mut MaximaStore,
+) {
+    let n = layout.n;
+    let raw = params.raw_offset();
+    let scales = params.scales;
+    let (xp, taps_all, tap_start) = (prep.xp, prep.taps_all, &prep.tap_start);
+    if raw == 1 && from == 0 && to > 0 {
+        store.push_level(0, params.maxima_window(0), prep.x);
+    }
+    // Scale indices of the levels asked for.
+    let (s_from, s_to) = (from.max(raw) - raw, to.max(raw) - raw);
+    let mut keep = |si: usize, row: &[f64], store: &mut MaximaStore| {
+        if si == 0 {
+            for (d, &v) in noise_row.iter_mut().zip(row.iter()) {
+                *d = v.abs();
+            }
+        }
+        store.push_level(raw + si, params.maxima_window(raw + si), row);
+    };
+    let first_fft = scales
+        .iter()
+        .position(|&s| PeakParams::uses_fft(s))
+        .unwrap_or(scales.len());
+    for si in s_from..s_to.min(first_fft) {
+        let taps = &taps_all[tap_start[si]..tap_start[si + 1]];
+        let h = (taps.len() - 1) / 2;
+        cwt::correlate_direct(&xp[layout.pad - h..layout.pad + n + h], taps, row);
+        keep(si, row, store);
+    }
+    let wanted = |g: &FftGroup| g.from.max(s_from)..g.to.min(s_to);
+    if !layout.groups[..layout.group_count]
+        .iter()
+        .any(|g| !wanted(g).is_empty())
+    {
+        return;
+    }
+    let tw = take(&mut fft_region, fft::twiddles_len(layout.max_block));
+    fft::fill_twiddles(tw);
+    let gain_all = take(&mut fft_region, layout.max_block);
+    let spectra = take(&mut fft_region, layout.max_spectra);
+    let work = take(&mut fft_region, 2 * layout.max_block);
+    for group in &layout.groups[..layout.group_count] {
+        let range = wanted(group);
+        if range.is_empty() {
+            continue;
+        }
+        let plan = group.plan;
+        cwt::forward_blocks(xp, layout.pad, &plan, tw, spectra);
+        for si in range {
+            let band = cwt::mexh_band(scales[si], plan.block, gain_all);
+            cwt::inverse_rows(&plan, spectra, tw, &gain_all[..band], work, row);
+            keep(si, row, store);
+        }
+    }
+}
+
+/// Computes levels `from..to` of `signal` (the share [`split_level`] gives each
+/// thread) and writes their local maxima to `out` as a part for
+/// [`detect_peaks_parts`]: `[from, m, largest coefficient, noise, m counts,
+/// positions, values]`, then the noise row if `noise` is 1. `out` needs [`part_len`]
+/// slots and `scratch` [`scratch_len`]. Returns the slots written (0 if no sample is
+/// finite or `n < 3`: the whole search finds nothing).
+pub fn level_maxima(
+    signal: &[f64],
+    params: &PeakParams,
+    from: usize,
+    to: usize,
+    scratch: &mut [f64],
+    out: &mut [f64],
+) -> Result<usize, PeakError> {
+    let n = signal.len();
+    let levels = params.levels();
+    if !(from < to && to <= levels) {
+        return Err(PeakError::Part(0, "a non-empty range of levels"));
+    }
+    let needed = scratch_len(n, params);
+    if scratch.len() < needed {
+        return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
+    }
+    let cap = part_len(n, params, from, to);
+    if out.len() < cap {
+        return Err(PeakError::PartTooSmall(out.len(), cap));
+    }
+    if n < 3 {
+        return Ok(0);
+    }
+    let layout = Layout::new(n, params);
+    let mut buf: &mut [f64] = scratch;
+    take(&mut buf, STATE_LEN);
+    let prep = match prepare(signal, params, &layout, &mut buf) {
+        Some(p) => p,
+        None => return Ok(0),
+    };
+    let fft_region = take(&mut buf, layout.fft_len());
+    let row = take(&mut buf, n);
+    let noise_row = take(&mut buf, n);
+    let mut store = MaximaStore {
+        pos: take(&mut buf, layout.maxima_total),
+        val: take(&mut buf, layout.maxima_total),
+        start: take(&mut buf, levels + 1),
+        stored: 0,
+        max_coef: f64::NEG_INFINITY,
+    };
+    compute_levels(
+        params, &layout, &prep, from, to, fft_region, row, noise_row, &mut store,
+    );
+    let m = to - from;
+    let noise = holds_noise_row(params, from, to);
+    let (head, rest) = out.split_at_mut(PART_HEADER + m);
+    head[0] = from as f64;
+    head[1] = m as f64;
+    head[2] = store.max_coef;
+    head[3] = if noise { 1.0 } else { 0.0 };
+    for level in from..to {
+        head[PART_HEADER + level - from] = store.start[level + 1] - store.start[level];
+    }
+    let total = store.stored;
+    rest[..total].copy_from_slice(&store.pos[..total]);
+    rest[total..2 * total].copy_from_slice(&store.val[..total]);
+    let mut len = PART_HEADER + m + 2 * total;
+    if noise {
+        out[len..len + n].copy_from_slice(noise_row);
+        len += n;
+    }
+    Ok(len)
+}
+
+/// Appends the part at the start of `parts` (written by [`level_maxima`]) to
+/// `store`, which holds the levels before it, copying its noise row (if any) to
+/// `noise_row`; checks what it appends. `at` is the part's offset in the caller's
+/// parts, for error slots. Returns the slots and the levels the part took.
+fn append_part(
+    store: &mut MaximaStore,
+    noise_row: &mut [f64],
+    parts: &[f64],
+    at: usize,
+    params: &PeakParams,
+    from: usize,
+) -> Result<(usize, usize), PeakError> {
+    let n = noise_row.len();
+    let levels = params.levels();
+    let bad = |slot: usize, what: &'static str| PeakError::Part(at + slot, what);
+    if parts.len() < PART_HEADER || parts[0] != from as f64 {
+        return Err(bad(0, "the level after the previous part's"));
+    }
+    let m = parts[1];
+    if !(m >= 1.0 && m <= (levels - from) as f64 && m.fract() == 0.0) {
+        return Err(bad(1, "a number of levels within the parameters' levels"));
+    }
+    let m = m as usize;
+    let noise = holds_noise_row(params, from, from + m);
+    if parts[3] != if noise { 1.0 } else { 0.0 } {
+        return Err(bad(3, "the noise row exactly in the part holding the smallest scale"));
+    }
+    if parts.len() < PART_HEADER + m {
+        return Err(bad(1, "a count for every level"));
+    }
+    let counts = &parts[PART_HEADER..PART_HEADER + m];
+    let mut total = 0usize;
+    for (i, &c) in counts.iter().enumerate() {
+        let cap = ridges::maxima_capacity(n, params.maxima_window(from + i));
+        if !(c >= 0.0 && c <= cap as f64 && c.fract() == 0.0) {
+            return Err(bad(PART_HEADER + i, "a count of maxima within the level's capacity"));
+        }
+        total += c as usize;
+    }
+    let body_at = PART_HEADER + m;
+    let len = body_at + 2 * total + if noise { n } else { 0 };
+    if parts.len() < len || store.stored + total > store.pos.len() {
+        return Err(bad(1, "positions, values and noise row for every count"));
+    }
+    let (pos, val) = (
+        &parts[body_at..body_at + total],
+        &parts[body_at + total..body_at + 2 * total],
+    );
+    let mut k = 0;
+    for (i, &c) in counts.iter().enumerate() {
+        let level = from + i;
+        store.start[level] = store.stored as f64;
+        let mut last = -1.0;
+        for _ in 0..c as usize {
+            let p = pos[k];
+            if !(p > last && p < n as f64 && p.fract() == 0.0) {
+                return Err(bad(body_at + k, "increasing sample positions"));
+            }
+            last = p;
+            store.pos[store.stored] = p;
+            store.val[store.stored] = val[k];
+            store.stored += 1;
+            k += 1;
+        }
+        store.start[level + 1] = store.stored as f64;
+    }
+    if parts[2] > store.max_coef {
+        store.max_coef = parts[2];
+    }
+    if noise {
+        noise_row.copy_from_slice(&parts[body_at + 2 * total..len]);
+    }
+    Ok((len, m))
+}
+
 /// Finds peaks in `signal` (MassSpecWavelet `peakDetectionCWT`). Writes up to
 /// `out.len() / 6` peaks (index, position, scale, snr, height, fwhm), sorted by index,
 /// and returns how many were found. `scratch` needs `scratch_len(signal.len(), params)`
@@ -462,7 +833,90 @@ pub fn detect_peaks(
     scratch: &mut [f64],
     out: &mut [f64],
 ) -> Result<usize, PeakError> {
+    let levels = params.levels();
+    begin_search(signal, params, levels, scratch)?;
+    finish_search(signal.len(), params, levels, &[], scratch, out)
+}
+
+/// [`detect_peaks`] with every level taken from `parts`: parts written by
+/// [`level_maxima`] (on any thread) for the same signal and parameters, concatenated
+/// in level order and covering every level once. The peaks are the same as without
+/// parts.
+pub fn detect_peaks_parts(
+    signal: &[f64],
+    params: &PeakParams,
+    parts: &[f64],
+    scratch: &mut [f64],
+    out: &mut [f64],
+) -> Result<usize, PeakError> {
+    begin_search(signal, params, 0, scratch)?;
+    finish_search(signal.len(), params, 0, parts, scratch, out)
+}
+
+/// Slots at the start of `scratch` that carry a search from [`begin_search`] to
+/// [`finish_search`]: 1 if the signal has a finite sample, the maxima stored, and
+/// the largest coefficient so far.
+const STATE_LEN: usize = 3;
+
+/// First half of a search: prepares `signal` and computes levels `..to` (the rest come
+/// as parts to [`finish_search`], which must get the same `scratch` untouched).
+pub fn begin_search(
+    signal: &[f64],
+    params: &PeakParams,
+    to: usize,
+    scratch: &mut [f64],
+) -> Result<(), PeakError> {
     let n = signal.len();
+    let needed = scratch_len(n, params);
+    if scratch.len() < needed {
+        return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
+    }
+    if to > params.levels() {
+        return Err(PeakError::Part(0, "a split level within the parameters' levels"));
+    }
+    if n < 3 {
+        return Ok(());
+    }
+    let layout = Layout::new(n, params);
+    let mut buf: &mut [f64] = scratch;
+    let state = take(&mut buf, STATE_LEN);
+    let prep = match prepare(signal, params, &layout, &mut buf) {
+        Some(p) => p,
+        None => {
+            state[0] = 0.0;
+            return Ok(());
+        }
+    };
+    let fft_region = take(&mut buf, layout.fft_len());
+    let row = take(&mut buf, n);
+    let noise_row = take(&mut buf, n);
+    let mut store = MaximaStore {
+        pos: take(&mut buf, layout.maxima_total),
+        val: take(&mut buf, layout.maxima_total),
+        start: take(&mut buf, layout.levels + 1),
+        stored: 0,
+        max_coef: f64::NEG_INFINITY,
+    };
+    compute_levels(
+        params, &layout, &prep, 0, to, fft_region, row, noise_row, &mut store,
+    );
+    state[0] = 1.0;
+    state[1] = store.stored as f64;
+    state[2] = store.max_coef;
+    Ok(())
+}
+
+/// Second half of a search begun by [`begin_search`] with levels `..to` of an
+/// `n`-sample signal: appends `parts` (levels `to..`, from [`level_maxima`], in level
+/// order), then traces ridges and selects peaks as [`detect_peaks`] does.
+pub fn finish_search(
+    n: usize,
+    params: &PeakParams,
+    to: usize,
+    parts: &[f64],
+    scratch: &mut [f64],
+    out: &mut [f64],
+) -> Result<usize, PeakError> {
     let needed = scratch_len(n, params);
     if scratch.len() < needed {
         return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
@@ -475,76 +929,38 @@ pub fn detect_peaks(
     let raw = params.raw_offset();
     let scales = params.scales;
     let mut buf: &mut [f64] = scratch;
-
-    let x = take(&mut buf, n);
-    if !fill_non_finite(signal, x) {
+    let state = take(&mut buf, STATE_LEN);
+    if state[0] != 1.0 {
         return Ok(0);
     }
-    let x: &[f64] = x;
-    let xp = take(&mut buf, layout.xp_len);
-    cwt::fill_reflected(x, layout.pad, xp);
-    let xp: &[f64] = xp;
-
-    // Taps of every scale, for the direct path and for coefficients computed on demand.
-    let taps_all = take(&mut buf, layout.taps_len);
+    // The regions `begin_search` filled, in its order.
+    let x: &[f64] = take(&mut buf, n);
+    let xp: &[f64] = take(&mut buf, layout.xp_len);
+    let taps_all: &[f64] = take(&mut buf, layout.taps_len);
     let mut tap_start_buf = [0usize; MAX_SCALES + 1];
-    let tap_start = &mut tap_start_buf[..scales.len() + 1];
     for (si, &s) in scales.iter().enumerate() {
-        tap_start[si + 1] = tap_start[si] + cwt::mexh_taps(s, &mut taps_all[tap_start[si]..]);
+        tap_start_buf[si + 1] = tap_start_buf[si] + 2 * cwt::half_width(s) + 1;
     }
-    let taps_all: &[f64] = taps_all;
-    let tap_start: &[usize] = tap_start;
-
-    let mut fft_region = take(&mut buf, layout.fft_len());
-    let row_a = take(&mut buf, n);
+    let tap_start = &tap_start_buf[..];
+    take(&mut buf, layout.fft_len() + n);
     let noise_row = take(&mut buf, n);
     let mut store = MaximaStore {
         pos: take(&mut buf, layout.maxima_total),
         val: take(&mut buf, layout.maxima_total),
         start: take(&mut buf, levels + 1),
-        stored: 0,
-        max_coef: f64::NEG_INFINITY,
+        stored: state[1] as usize,
+        max_coef: state[2],
     };
-
-    if raw == 1 {
-        store.push_level(0, params.maxima_window(0), x);
+    let (mut at, mut level) = (0, to);
+    while level < levels {
+        let (len, m) = append_part(&mut store, noise_row, &parts[at..], at, params, level)?;
+        at += len;
+        level += m;
     }
-    let first_fft = scales
-        .iter()
-        .position(|&s| PeakParams::uses_fft(s))
-        .unwrap_or(scales.len());
-    for si in 0..first_fft {
-        let taps = &taps_all[tap_start[si]..tap_start[si + 1]];
-        let h = (taps.len() - 1) / 2;
-        cwt::correlate_direct(&xp[layout.pad - h..layout.pad + n + h], taps, row_a);
-        if si == 0 {
-            for (d, &v) in noise_row.iter_mut().zip(row_a.iter()) {
-                *d = v.abs();
-            }
-        }
-        store.push_level(raw + si, params.maxima_window(raw + si), row_a);
+    if at != parts.len() {
+        return Err(PeakError::Part(at, "no slots after the last level's part"));
     }
-    if layout.group_count > 0 {
-        let tw = take(&mut fft_region, fft::twiddles_len(layout.max_block));
-        fft::fill_twiddles(tw);
-        let gain_all = take(&mut fft_region, layout.max_block);
-        let spectra = take(&mut fft_region, layout.max_spectra);
-        let work = take(&mut fft_region, 2 * layout.max_block);
-        for group in &layout.groups[..layout.group_count] {
-            let plan = group.plan;
-            cwt::forward_blocks(xp, layout.pad, &plan, tw, spectra);
-            for si in group.from..group.to {
-                let band = cwt::mexh_band(scales[si], plan.block, gain_all);
-                cwt::inverse_rows(&plan, spectra, tw, &gain_all[..band], work, row_a);
-                if si == 0 {
-                    for (d, &v) in noise_row.iter_mut().zip(row_a.iter()) {
-                        *d = v.abs();
-                    }
-                }
-                store.push_level(raw + si, params.maxima_window(raw + si), row_a);
-            }
-        }
-    }
+    let noise_row: &[f64] = noise_row;
     let max_coef = store.max_coef;
     store.apply_threshold(levels, params.amp_th * max_coef);
 
@@ -812,6 +1228,139 @@ mod tests {
         2544, 2580, 2994, 3442, 5335, 5400, 6949, 7247, 7546, 7946, 8012, 8085, 8873, 8919, 10652,
         10742, 11599, 12527, 12603, 12674, 14364, 14708, 16370, 17528, 20728, 24726,
     ];
+
+    /// Peaks from parts covering levels `..cuts[0]`, `cuts[0]..cuts[1]`, ..., `..levels`.
+    fn run_parts(signal: &[f64], flat: &[f64], cuts: &[usize]) -> Vec<[f64; 6]> {
+        let params = PeakParams::from_flat(flat).expect("valid params");
+        let mut scratch = vec![f64::NAN; scratch_len(signal.len(), &params)];
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(params.levels());
+        let mut parts = Vec::new();
+        for w in bounds.windows(2) {
+            let mut part = vec![f64::NAN; part_len(signal.len(), &params, w[0], w[1])];
+            let len = level_maxima(signal, &params, w[0], w[1], &mut scratch, &mut part)
+                .expect("part");
+            parts.extend_from_slice(&part[..len]);
+        }
+        let mut out = vec![0.0; 6 * 512];
+        let found = detect_peaks_parts(signal, &params, &parts, &mut scratch, &mut out)
+            .expect("runs");
+        assert!(found <= 512);
+        (0..found)
+            .map(|i| {
+                let o = &out[6 * i..6 * i + 6];
+                [o[0], o[1], o[2], o[3], o[4], o[5]]
+            })
+            .collect()
+    }
+
+    /// Peaks of a search begun with levels `..to`, finished with a part for `to..`.
+    fn run_begun(signal: &[f64], flat: &[f64], to: usize) -> Vec<[f64; 6]> {
+        let params = PeakParams::from_flat(flat).expect("valid params");
+        let levels = params.levels();
+        let mut scratch = vec![f64::NAN; scratch_len(signal.len(), &params)];
+        let mut other = vec![f64::NAN; scratch_len(signal.len(), &params)];
+        let mut part = Vec::new();
+        if to < levels {
+            part = vec![f64::NAN; part_len(signal.len(), &params, to, levels)];
+            let len = level_maxima(signal, &params, to, levels, &mut other, &mut part).unwrap();
+            part.truncate(len);
+        }
+        begin_search(signal, &params, to, &mut scratch).expect("begins");
+        let mut out = vec![0.0; 6 * 512];
+        let found = finish_search(signal.len(), &params, to, &part, &mut scratch, &mut out)
+            .expect("finishes");
+        (0..found.min(512))
+            .map(|i| {
+                let o = &out[6 * i..6 * i + 6];
+                [o[0], o[1], o[2], o[3], o[4], o[5]]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_find_the_same_peaks_at_every_split() {
+        let mut x = example_ms();
+        x.truncate(9001);
+        x[4000] = f64::NAN;
+        for raw in [0.0, 1.0] {
+            let mut flat = default_flat(&msw_scales());
+            flat[17] = raw;
+            let whole = run(&x, &flat);
+            assert!(whole.len() > 5);
+            let levels = 25 + raw as usize;
+            for cut in 1..levels {
+                assert_eq!(run_parts(&x, &flat, &[cut]), whole, "split at {}", cut);
+                assert_eq!(run_begun(&x, &flat, cut), whole, "begun up to {}", cut);
+            }
+            assert_eq!(run_begun(&x, &flat, levels), whole);
+            assert_eq!(run_parts(&x, &flat, &[]), whole);
+            assert_eq!(run_parts(&x, &flat, &[1, 2, 9, 20]), whole);
+        }
+    }
+
+    #[test]
+    fn split_level_balances_and_keeps_the_noise_row_here() {
+        let flat = default_flat(&msw_scales());
+        let params = PeakParams::from_flat(&flat).unwrap();
+        let split = split_level(37656, &params);
+        assert!(split > 2 && split < 26, "{}", split);
+        // Only the raw level and the noise row's: no split.
+        let flat = default_flat(&[1.0]);
+        let params = PeakParams::from_flat(&flat).unwrap();
+        assert_eq!(split_level(37656, &params), 2);
+        // A handful of small FFT levels do not pay for a hand-off.
+        let flat = default_flat(&[1.0, 2.0, 4.0]);
+        let params = PeakParams::from_flat(&flat).unwrap();
+        assert_eq!(split_level(37656, &params), 4);
+        assert_eq!(split_level(2, &params), 4);
+    }
+
+    #[test]
+    fn malformed_parts_are_refused() {
+        let x = gaussian(2000, 1000.0, 5.0, 100.0);
+        let flat = default_flat(&msw_scales());
+        let params = PeakParams::from_flat(&flat).unwrap();
+        let mut scratch = vec![0.0; scratch_len(x.len(), &params)];
+        let mut parts = Vec::new();
+        for (from, to) in [(0, 10), (10, 26)] {
+            let mut part = vec![0.0; part_len(x.len(), &params, from, to)];
+            let len = level_maxima(&x, &params, from, to, &mut scratch, &mut part).unwrap();
+            parts.extend_from_slice(&part[..len]);
+        }
+        let second = PART_HEADER + 10 + {
+            let total: f64 = parts[PART_HEADER..PART_HEADER + 10].iter().sum();
+            2 * total as usize + x.len()
+        };
+        let mut out = vec![0.0; 60];
+        let mut check = |edit: &dyn Fn(&mut Vec<f64>), slot: usize| {
+            let mut bad = parts.clone();
+            edit(&mut bad);
+            match detect_peaks_parts(&x, &params, &bad, &mut scratch, &mut out) {
+                Err(PeakError::Part(s, _)) => assert_eq!(s, slot),
+                other => panic!("expected a part error at slot {}, found {:?}", slot, other),
+            }
+        };
+        check(&|p| p[0] = 1.0, 0);
+        check(&|p| p[1] = 30.0, 1);
+        check(&|p| p[3] = 0.0, 3);
+        check(&|p| p[PART_HEADER] = 0.5, PART_HEADER);
+        check(&|p| p[second] = 11.0, second);
+        check(&|p| p[second + 3] = 1.0, second + 3);
+        check(&|p| p.truncate(p.len() - 1), second + 1);
+        check(&|p| p.push(0.0), parts.len());
+        assert!(matches!(
+            level_maxima(&x, &params, 5, 5, &mut scratch, &mut out),
+            Err(PeakError::Part(0, _))
+        ));
+        assert!(matches!(
+            level_maxima(&x, &params, 10, 26, &mut scratch, &mut out[..5]),
+            Err(PeakError::PartTooSmall(5, _))
+        ));
+        let whole = detect_peaks_parts(&x, &params, &parts, &mut scratch, &mut out);
+        assert_eq!(whole, Ok(1));
+    }
 
     #[test]
     fn example_ms_matches_the_typescript_reference() {

@@ -39,39 +39,32 @@ pub fn local_maxima_and_max(x: &[f64], win: usize, out: &mut [f64]) -> (usize, f
         // One-sample windows never beat their own ends.
         return (0, x.iter().fold(row_max, |m, &v| if v > m { v } else { m }));
     }
+    // Appends `at` unless it repeats the last one; no data-dependent branch (noisy rows
+    // such as the raw signal would mispredict most of them).
     let mut m = 0usize;
-    let mut emit = |out: &mut [f64], at: usize| {
-        if m == 0 || out[m - 1] != at as f64 {
-            out[m] = at as f64;
-            m += 1;
-        }
+    let mut last = usize::MAX; // the last position appended, kept out of memory
+    let mut emit = |out: &mut [f64], at: usize, cond: bool| {
+        let ok = cond & (last != at);
+        out[m] = at as f64;
+        m += ok as usize;
+        last = if ok { at } else { last };
     };
-    // Segment boundaries alternate between `k win - shift` and `k win`.
+    // Segment boundaries alternate between `k win - shift` and `k win`. The shifted
+    // pass's first window is the first segment alone: (start, argmax) of the "previous
+    // segment" starts as the first segment's own.
     let mut seg_start = 0usize;
     let mut next_cut = win - shift;
     let mut cut_is_shifted = true;
-    let mut prev: Option<(usize, usize)> = None; // (start, argmax) of the previous segment
+    let mut p_start = 0usize;
+    let mut p_at = first_argmax(&x[..next_cut.min(n)]);
     loop {
         let seg_end = next_cut.min(n);
         let at = seg_start + first_argmax(&x[seg_start..seg_end]);
-        if x[at] > row_max {
-            row_max = x[at];
-        }
-        match prev {
-            // The shifted pass's first window is the first segment alone.
-            None => {
-                if x[at] > x[0] && x[at] > x[seg_end - 1] {
-                    emit(out, at);
-                }
-            }
-            Some((p_start, p_at)) => {
-                let best = if x[at] > x[p_at] { at } else { p_at };
-                if x[best] > x[p_start] && x[best] > x[seg_end - 1] {
-                    emit(out, best);
-                }
-            }
-        }
-        prev = Some((seg_start, at));
+        row_max = if x[at] > row_max { x[at] } else { row_max };
+        let best = if x[at] > x[p_at] { at } else { p_at };
+        emit(out, best, (x[best] > x[p_start]) & (x[best] > x[seg_end - 1]));
+        p_start = seg_start;
+        p_at = at;
         if seg_end == n {
             break;
         }
@@ -80,11 +73,7 @@ pub fn local_maxima_and_max(x: &[f64], win: usize, out: &mut [f64]) -> (usize, f
         cut_is_shifted = !cut_is_shifted;
     }
     // The window starting at the last segment reaches past the end: that segment alone.
-    if let Some((p_start, p_at)) = prev {
-        if x[p_at] > x[p_start] && x[p_at] > x[n - 1] {
-            emit(out, p_at);
-        }
-    }
+    emit(out, p_at, (x[p_at] > x[p_start]) & (x[p_at] > x[n - 1]));
     // Of two maxima closer than win drop the smaller; decisions use the merged list only.
     let mut kept = 0;
     let mut dropped_by_left = false;
@@ -94,18 +83,13 @@ pub fn local_maxima_and_max(x: &[f64], win: usize, out: &mut [f64]) -> (usize, f
         dropped_by_left = false;
         if p + 1 < m {
             let b = out[p + 1];
-            if (b - a) < win as f64 {
-                if x[a as usize] - x[b as usize] <= 0.0 {
-                    keep = false;
-                } else {
-                    dropped_by_left = true;
-                }
-            }
+            let close = (b - a) < win as f64;
+            let right_wins = x[a as usize] - x[b as usize] <= 0.0;
+            keep &= !(close & right_wins);
+            dropped_by_left = close & !right_wins;
         }
-        if keep {
-            out[kept] = a;
-            kept += 1;
-        }
+        out[kept] = a;
+        kept += keep as usize;
     }
     (kept, row_max)
 }
@@ -120,9 +104,7 @@ fn first_argmax(x: &[f64]) -> usize {
     if len < 4 {
         let mut best_at = 0;
         for i in 1..len {
-            if x[i] > x[best_at] {
-                best_at = i;
-            }
+            best_at = if x[i] > x[best_at] { i } else { best_at };
         }
         return best_at;
     }

@@ -14,6 +14,7 @@ import {
   SCIPY_PRESET,
 } from "../../kernels/peak_params.ts";
 import { detectPeaksReference } from "../../kernels/peak_reference.ts";
+import { ScaleParallelPeaks } from "../../kernels/peaks_parallel.ts";
 import type { Peak } from "../../kernels/peak_params.ts";
 import {
   detectPeaksWindowed,
@@ -184,13 +185,44 @@ function assertWindowFits(
   );
 }
 
-/** Peaks of one signal read piecewise (`read(from, to)`), windowed or whole. */
+/**
+ * Samples from which a whole signal's scales are split with a worker when the run has
+ * more than one (`ScaleParallelPeaks`): starting the worker costs ~20 ms, the split
+ * saves ~30% of a search (~140 ms per million samples with the default scales).
+ */
+const SCALE_SPLIT_MIN = 500_000;
+
+/**
+ * Whether a whole 1-D signal is long enough, and the run has the workers, for its
+ * scales to be split with a worker (it is then read whole after the chunk pass).
+ */
+function splitsScales(array: ArrayInfo, params: PeakParams): boolean {
+  return (array.workers ?? 1) > 1 && array.shape[0] >= SCALE_SPLIT_MIN &&
+    params.mode === "massspecwavelet";
+}
+
+/**
+ * Peaks of one signal read piecewise (`read(from, to)`), windowed or whole; a whole
+ * long signal has its scales split with a worker when `threads > 1`.
+ */
 async function detectSource(
   source: SignalSource,
   params: PeakParams,
   plan: ReturnType<typeof signalPlan>,
+  threads = 1,
 ): Promise<Peak[]> {
-  if (!plan.windowed) return detect(await source.read(0, source.length), params);
+  if (!plan.windowed) {
+    const signal = await source.read(0, source.length);
+    if (threads < 2 || signal.length < SCALE_SPLIT_MIN || params.mode !== "massspecwavelet") {
+      return detect(signal, params);
+    }
+    const detector = await ScaleParallelPeaks.create();
+    try {
+      return await detector.detect(signal, params);
+    } finally {
+      detector.close();
+    }
+  }
   return await detectPeaksWindowed(source, params, { core: plan.core });
 }
 
@@ -468,7 +500,7 @@ export function peaksStage(
       if (rowAxis(array) !== undefined) return { kind: "read" };
       const plan = signalPlan(array.shape[0], params, budgetOf(array), window);
       assertWindowFits(array, plan, params);
-      if (plan.windowed) return { kind: "read" };
+      if (plan.windowed || splitsScales(array, params)) return { kind: "read" };
       if (array.shape[0] > MAX_SIGNAL) {
         throw new UnsupportedError(
           array.path,
@@ -509,7 +541,10 @@ export function peaksStage(
         read: async (from, to) => toFloat64((await read([from], [to])).data),
       };
       const plan = signalPlan(array.shape[0], params, budgetOf(array), window);
-      return { kind: "read", result: await detectSource(signal, params, plan) };
+      return {
+        kind: "read",
+        result: await detectSource(signal, params, plan, array.workers ?? 1),
+      };
     },
     finalize(state) {
       if (state.kind === "signal") return detect(state.signal, params);
