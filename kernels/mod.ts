@@ -702,6 +702,342 @@ export function detectPeaksFromParts(
   return detectWith(signal, params, parts);
 }
 
+// ---- Spectral similarity (matchms CosineGreedy / ModifiedCosineGreedy) ---------------------
+
+/** A spectrum as the similarity kernel takes it (see src/ms/cosine.ts `prepareSpectrum`). */
+export interface ScoringSpectrum {
+  /** Peak m/z, ascending. */
+  mz: Float64Array;
+  /** `mz^mzPower * intensity^intensityPower` of each peak. */
+  weight: Float64Array;
+  /** Euclidean norm of `weight`. */
+  norm: number;
+  /** Precursor m/z, NaN when none. */
+  precursorMz: number;
+}
+
+/** How {@linkcode SpectralLibrary.score} scores and which library spectra are candidates. */
+export interface KernelMatchSettings {
+  /** Peaks pair within this many Da. */
+  tolerance: number;
+  /** ModifiedCosineGreedy (also pairs shifted by the precursor difference); else CosineGreedy. */
+  modified: boolean;
+  /** Only library spectra whose precursor is within this of the query's (default: all). */
+  precursorTolerance?: number;
+  /** `precursorTolerance` in ppm of the two precursors' mean (else Da). */
+  precursorPpm?: boolean;
+}
+
+/** u32 slots of the query's m/z index in the similarity work space (kernels/src/cosine.rs). */
+const COSINE_INDEX_SLOTS = (1 << 16) + 2;
+/** f64 slots of the query's spread over the bound's grid (kernels/src/cosine.rs `MAX_BOUND_BINS`). */
+const COSINE_BOUND_BINS = 1 << 18;
+/** Most list positions of one top-k call (kernels/src/cosine.rs `KEY_POSITION_BITS`). */
+const COSINE_MAX_LIST = 1 << 20;
+/** Slots of the similarity settings block (kernels/src/lib.rs `COSINE_SETTINGS_SLOTS`). */
+const COSINE_SETTINGS_SLOTS = 8;
+
+/** The settings block of the similarity exports. */
+function settingsBlock(settings: Readonly<KernelMatchSettings>): number[] {
+  return [
+    settings.tolerance,
+    settings.modified ? 1 : 0,
+    settings.precursorTolerance ?? NaN,
+    settings.precursorPpm ? 1 : 0,
+    0,
+    0,
+    0,
+    0,
+  ];
+}
+
+/** Candidate pairs the similarity work space holds; grows when a pair needs more. */
+let pairsCapacity = 4096;
+
+/**
+ * Library spectra held in linear memory for the similarity kernel, which scores a
+ * query against any list of them with matchms' greedy cosine (score for score the
+ * same as src/ms/cosine.ts `PairScorer`). `free()` returns the memory.
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * import { SpectralLibrary } from "./mod.ts";
+ * const spectrum = (mz: number[], w: number[]) => ({
+ *   mz: Float64Array.from(mz),
+ *   weight: Float64Array.from(w),
+ *   norm: Math.hypot(...w),
+ *   precursorMz: NaN,
+ * });
+ * const library = new SpectralLibrary([spectrum([100, 200, 300], [1, 2, 1])]);
+ * const { score, matched } = library.score(spectrum([100.05, 200, 400], [1, 2, 5]), {
+ *   tolerance: 0.1,
+ *   modified: false,
+ * });
+ * assertEquals(matched[0], 2);
+ * assertAlmostEquals(score[0], 5 / (Math.sqrt(6) * Math.sqrt(30)), 1e-15);
+ * library.free();
+ * ```
+ */
+export class SpectralLibrary {
+  #ptr = 0;
+  #bytes = 0;
+  readonly #peaks: number;
+  readonly #count: number;
+  readonly #maxPeaks: number;
+  readonly #maxMz: number;
+  readonly #all: Float64Array;
+  #units: { ptr: number; bytes: number; width: number; topBin: number } | undefined;
+
+  /** Copies `spectra` into linear memory. */
+  constructor(spectra: readonly ScoringSpectrum[]) {
+    spectra.forEach((s, k) => {
+      if (s.weight.length !== s.mz.length) {
+        throw new RangeError(
+          `SpectralLibrary: spectrum ${k} has ${s.mz.length} m/z and ${s.weight.length} weights`,
+        );
+      }
+    });
+    const count = spectra.length;
+    const peaks = spectra.reduce((sum, s) => sum + s.mz.length, 0);
+    this.#count = count;
+    this.#peaks = peaks;
+    this.#maxPeaks = spectra.reduce((m, s) => Math.max(m, s.mz.length), 0);
+    this.#maxMz = spectra.reduce(
+      (m, s) => (s.mz.length && s.mz[s.mz.length - 1] > m ? s.mz[s.mz.length - 1] : m),
+      1,
+    );
+    this.#all = Float64Array.from({ length: count }, (_, k) => k);
+    const slots = 2 * peaks + 3 * count + 1;
+    this.#bytes = Math.max(8, slots * 8);
+    const k = kernels();
+    this.#ptr = glue.alloc(this.#bytes);
+    if (!this.#ptr) throw new RangeError(`SpectralLibrary: cannot allocate ${this.#bytes} bytes`);
+    const mem = new Float64Array(k.memory.buffer, this.#ptr, slots);
+    let at = 0;
+    const offsets = 2 * peaks;
+    spectra.forEach((s, k) => {
+      mem.set(s.mz, at);
+      mem.set(s.weight, peaks + at);
+      mem[offsets + k] = at;
+      mem[offsets + count + 1 + k] = s.norm;
+      mem[offsets + 2 * count + 1 + k] = s.precursorMz;
+      at += s.mz.length;
+    });
+    mem[offsets + count] = at;
+  }
+
+  /** Number of spectra. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /**
+   * Scores `query` against the library spectra at the indices in `list` (default:
+   * all, in order): `score[p]` and `matched[p]` for list position `p`; a spectrum that
+   * is not a candidate (no precursor where one is needed, or outside the precursor
+   * window) has matched -1 and score NaN.
+   *
+   * @throws {Error} after `free()`; {@linkcode RangeError} for an index outside the library.
+   */
+  score(
+    query: ScoringSpectrum,
+    settings: Readonly<KernelMatchSettings>,
+    list: Float64Array = this.#all,
+  ): { score: Float64Array; matched: Float64Array } {
+    if (!this.#ptr) throw new Error("SpectralLibrary: used after free()");
+    const k = kernels();
+    const m = list.length;
+    const q = query.mz.length;
+    const peaksCap = Math.max(this.#maxPeaks, q, 1);
+    const score = new Float64Array(m);
+    const matched = new Float64Array(m);
+    let from = 0;
+    for (;;) {
+      const pairs = pairsCapacity;
+      // Scratch sections (f64 slots): settings | list | query | output | work space.
+      const workSlots = Math.ceil((20 * pairs + 4 * COSINE_INDEX_SLOTS + 2 * peaksCap) / 8);
+      const S = COSINE_SETTINGS_SLOTS;
+      const slots = S + m + 2 * q + 2 * m + workSlots;
+      const base = scratch(slots * 8);
+      const mem = new Float64Array(k.memory.buffer, base, S + m + 2 * q);
+      mem.set(settingsBlock(settings));
+      mem.set(list, S);
+      mem.set(query.mz, S + m);
+      mem.set(query.weight, S + m + q);
+      const outPtr = base + (S + m + 2 * q) * 8;
+      const workPtr = outPtr + 2 * m * 8;
+      const done = glue.cosine_scores(
+        this.#ptr,
+        this.#peaks,
+        this.#count,
+        base + (S + m) * 8,
+        q,
+        query.norm,
+        query.precursorMz,
+        base,
+        base + S * 8,
+        m,
+        from,
+        workPtr,
+        pairs,
+        peaksCap,
+        outPtr,
+      );
+      if (done === -1) {
+        throw new RangeError(
+          `SpectralLibrary.score: a list index outside 0..${
+            this.#count - 1
+          }, or a query whose m/z and weights differ in length`,
+        );
+      }
+      if (done < 0) throw new RangeError("SpectralLibrary.score: misaligned region (kernel bug)");
+      const out = new Float64Array(k.memory.buffer, outPtr, 2 * m);
+      score.set(out.subarray(from, done), from);
+      matched.set(out.subarray(m + from, m + done), from);
+      if (done === m) return { score, matched };
+      const needed = new Float64Array(k.memory.buffer, base, S)[4];
+      pairsCapacity = Math.max(needed, Math.ceil(pairs * 1.5));
+      from = done;
+    }
+  }
+
+  /**
+   * The `top` best library spectra for `query` among those at the indices in `list`
+   * (default: all): by score, then list position, with at least `minMatched` matched
+   * peaks and a score above 0 — the same hits as {@linkcode SpectralLibrary.score} on
+   * every pair, but a pair whose binned upper bound cannot reach the `top`-th score
+   * found so far is not scored. `scored` counts the pairs scored exactly.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { SpectralLibrary } from "./mod.ts";
+   * const spectrum = (mz: number[]) => ({
+   *   mz: Float64Array.from(mz),
+   *   weight: Float64Array.from(mz, () => 1),
+   *   norm: Math.sqrt(mz.length),
+   *   precursorMz: NaN,
+   * });
+   * const library = new SpectralLibrary([spectrum([100, 200]), spectrum([100, 300]), spectrum([500])]);
+   * const { hits } = library.top(spectrum([100, 300]), { tolerance: 0.1, modified: false }, 2, 1);
+   * assertEquals(hits.map((h) => h.position), [1, 0]);
+   * library.free();
+   * ```
+   */
+  top(
+    query: ScoringSpectrum,
+    settings: Readonly<KernelMatchSettings>,
+    top: number,
+    minMatched: number,
+    list: Float64Array = this.#all,
+  ): { hits: { position: number; score: number; matched: number }[]; scored: number } {
+    if (!this.#ptr) throw new Error("SpectralLibrary: used after free()");
+    if (list.length > COSINE_MAX_LIST) {
+      // The kernel's sort keys hold 2^20 positions: search pieces, keep the best.
+      let scored = 0;
+      const all: { position: number; score: number; matched: number }[] = [];
+      for (let from = 0; from < list.length; from += COSINE_MAX_LIST) {
+        const piece = list.subarray(from, from + COSINE_MAX_LIST);
+        const r = this.top(query, settings, top, minMatched, piece);
+        scored += r.scored;
+        all.push(...r.hits.map((h) => ({ ...h, position: h.position + from })));
+      }
+      all.sort((a, b) => b.score - a.score || a.position - b.position);
+      return { hits: all.slice(0, top), scored };
+    }
+    if (!(Number.isInteger(top) && top >= 0) || !(minMatched >= 0)) {
+      throw new RangeError(
+        `SpectralLibrary.top: expected top >= 0 and minMatched >= 0, found ${top}, ${minMatched}`,
+      );
+    }
+    const k = kernels();
+    const units = this.#unitsFor(settings.tolerance);
+    const m = list.length;
+    const q = query.mz.length;
+    const peaksCap = Math.max(this.#maxPeaks, q, 1);
+    const S = COSINE_SETTINGS_SLOTS;
+    for (;;) {
+      const pairs = pairsCapacity;
+      const workBytes = 8 * COSINE_BOUND_BINS + 8 * m + 20 * pairs + 4 * COSINE_INDEX_SLOTS +
+        2 * peaksCap;
+      // Scratch sections (f64 slots): settings | list | query | hits | work space.
+      const slots = S + m + 2 * q + 3 * top + Math.ceil(workBytes / 8);
+      const base = scratch(slots * 8);
+      const mem = new Float64Array(k.memory.buffer, base, S + m + 2 * q);
+      mem.set(settingsBlock(settings));
+      mem.set(list, S);
+      mem.set(query.mz, S + m);
+      mem.set(query.weight, S + m + q);
+      const hitsPtr = base + (S + m + 2 * q) * 8;
+      const workPtr = hitsPtr + 3 * top * 8;
+      const found = glue.cosine_top(
+        this.#ptr,
+        this.#peaks,
+        this.#count,
+        units.ptr,
+        units.width,
+        units.topBin,
+        base + (S + m) * 8,
+        q,
+        query.norm,
+        query.precursorMz,
+        base,
+        base + S * 8,
+        m,
+        top,
+        Math.ceil(minMatched),
+        workPtr,
+        pairs,
+        peaksCap,
+        hitsPtr,
+      );
+      const block = new Float64Array(k.memory.buffer, base, S);
+      if (found === -2) {
+        pairsCapacity = Math.max(block[4], Math.ceil(pairs * 1.5));
+        continue;
+      }
+      if (found === -1) {
+        throw new RangeError(`SpectralLibrary.top: a list index outside 0..${this.#count - 1}`);
+      }
+      if (found < 0) throw new RangeError("SpectralLibrary.top: misaligned region (kernel bug)");
+      const out = new Float64Array(k.memory.buffer, hitsPtr, 3 * found);
+      const hits = Array.from({ length: found }, (_, h) => ({
+        position: out[3 * h],
+        score: out[3 * h + 1],
+        matched: out[3 * h + 2],
+      }));
+      return { hits, scored: block[6] };
+    }
+  }
+
+  /** The per-peak bins and unit weights of the bound for `tolerance` (computed once). */
+  #unitsFor(tolerance: number): { ptr: number; width: number; topBin: number } {
+    const width = glue.cosine_bound_width(tolerance, this.#maxMz);
+    if (this.#units?.width === width) return this.#units;
+    if (this.#units) glue.free(this.#units.ptr, this.#units.bytes);
+    this.#units = undefined;
+    const bytes = Math.max(8, 16 * this.#peaks);
+    const ptr = glue.alloc(bytes);
+    if (!ptr) throw new RangeError(`SpectralLibrary: cannot allocate ${bytes} bytes`);
+    const code = glue.cosine_units(this.#ptr, this.#peaks, this.#count, width, ptr);
+    if (code < 0) {
+      glue.free(ptr, bytes);
+      throw new RangeError("SpectralLibrary: library region does not hold together (kernel bug)");
+    }
+    this.#units = { ptr, bytes, width, topBin: code };
+    return this.#units;
+  }
+
+  /** Returns the library's memory to the kernels' allocator. */
+  free(): void {
+    if (this.#ptr) glue.free(this.#ptr, this.#bytes);
+    if (this.#units) glue.free(this.#units.ptr, this.#units.bytes);
+    this.#ptr = 0;
+    this.#units = undefined;
+  }
+}
+
 // ---- Histograms, profiles, labels ----------------------------------------------------------
 
 /** Bins of a histogram: `bins` equal bins over `[lo, hi)`. */

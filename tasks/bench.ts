@@ -433,11 +433,21 @@ function targets(records: BenchRecord[], totalSeconds: number, everything: boole
     met: ingest ? ingest.speedup >= 1 : null,
   });
   for (const score of ["cosine", "modified-cosine"]) {
-    const r = ms(`match ${score} `);
+    // The target counts every pair scored (the per-pair kernel); the top-k search with
+    // the bound is shown beside it.
+    const r = ms(`match ${score} 1000 x 100 BSA1 MS2, every pair`);
+    const fast = ms(`match ${score} 1000 x 100 BSA1 MS2, top-1`);
     out.push({
       target: `match ${score} >= 10x matchms per pair, same top-1 hits`,
       value: r
-        ? `${r.selfRatio.toFixed(1)}x (${r.lamellaRate} against ${r.peerRate}); ${r.agreement}`
+        ? `${
+          r.selfRatio.toFixed(1)
+        }x scoring every pair (${r.lamellaRate} against ${r.peerRate}); ${r.agreement}` +
+          (fast
+            ? `; top-1 search with the bound: ${
+              fast.selfRatio.toFixed(1)
+            }x (${fast.lamellaRate}), ${fast.agreement}`
+            : "")
         : "not run",
       met: r ? r.selfRatio >= 10 && /equal for (\d+)\/\1 /.test(r.agreement) : null,
     });

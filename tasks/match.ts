@@ -34,6 +34,15 @@ Options:
   --intensity-power P   weight of intensity (default 1)
   --top K               hits kept per query (default 5)
   --min-matched N       fewest matched peaks for a hit (default 1)
+  --precursor-tolerance T
+                        only library spectra whose precursor m/z is within T of
+                        the query's (matchms PrecursorMzMatch; spectra without a
+                        precursor are then not candidates)
+  --precursor-tolerance-type Dalton|ppm
+                        T in Da (default) or in ppm of the two precursors' mean
+  --exhaustive          score every pair; by default a pair whose binned upper
+                        bound cannot reach a query's top-K scores is skipped (the
+                        hits and their scores are the same either way)
   -h, --help            this text
 
 Exit codes: 0 done, 1 a bad option or file.`;
@@ -53,12 +62,31 @@ async function read(file: string): Promise<MsSpectrum[]> {
   const out: MsSpectrum[] = [];
   for await (const s of readSpectra(file)) {
     if (format !== "mgf" && format !== "msp" && s.msLevel !== 2) continue;
+    const where = `${file}: spectrum ${s.index}${s.id ? ` (${s.id})` : ""}`;
+    for (let k = 0; k < s.mz.length; k++) {
+      if (!Number.isFinite(s.mz[k]) || !Number.isFinite(s.intensity[k])) {
+        throw new LamellaError(
+          `${where}: peak ${k} has m/z ${s.mz[k]} and intensity ${s.intensity[k]}; ` +
+            `scores need finite values (remove or repair the peak)`,
+        );
+      }
+    }
+    let mz = Float64Array.from(s.mz);
+    let intensity = Float64Array.from(s.intensity);
+    if (mz.some((v, k) => k > 0 && v < mz[k - 1])) {
+      // Scores pair peaks along ascending m/z (as the MGF and MSP readers sort them).
+      const order = Array.from(mz, (_, k) => k).sort((a, b) => mz[a] - mz[b] || a - b);
+      [mz, intensity] = [
+        Float64Array.from(order, (k) => mz[k]),
+        Float64Array.from(order, (k) => intensity[k]),
+      ];
+    }
     out.push({
       index: s.index,
       id: s.id,
       ...(Number.isNaN(s.precursorMz) ? {} : { precursorMz: s.precursorMz }),
-      mz: Float64Array.from(s.mz),
-      intensity: Float64Array.from(s.intensity),
+      mz,
+      intensity,
       params: {},
     });
   }
@@ -79,6 +107,9 @@ async function main(): Promise<number> {
       "intensity-power": { type: "string" },
       top: { type: "string" },
       "min-matched": { type: "string" },
+      "precursor-tolerance": { type: "string" },
+      "precursor-tolerance-type": { type: "string", default: "Dalton" },
+      exhaustive: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -93,16 +124,31 @@ async function main(): Promise<number> {
   if (values.score !== "cosine" && values.score !== "modified-cosine") {
     throw new LamellaError(`--score: expected cosine or modified-cosine; found "${values.score}"`);
   }
-  const [library, queries] = [await read(values.library), await read(values.queries)];
-  const t0 = performance.now();
-  const results = matchSpectra(library, queries, {
+  const type = values["precursor-tolerance-type"];
+  if (type !== "Dalton" && type !== "ppm") {
+    throw new LamellaError(`--precursor-tolerance-type: expected Dalton or ppm; found "${type}"`);
+  }
+  const top = number("top", values.top, 5);
+  if (!Number.isInteger(top)) {
+    throw new LamellaError(`--top: expected a whole number; found "${values.top}"`);
+  }
+  const options = {
     score: values.score,
     tolerance: number("tolerance", values.tolerance, 0.1),
     mzPower: number("mz-power", values["mz-power"], 0),
     intensityPower: number("intensity-power", values["intensity-power"], 1),
-    top: number("top", values.top, 5),
+    top,
     minMatched: number("min-matched", values["min-matched"], 1),
-  });
+    ...(values["precursor-tolerance"] === undefined ? {} : {
+      precursorTolerance: number("precursor-tolerance", values["precursor-tolerance"], 0),
+      precursorPpm: type === "ppm",
+    }),
+    exhaustive: values.exhaustive,
+  } as const;
+  const [library, queries] = [await read(values.library), await read(values.queries)];
+  const t0 = performance.now();
+  const counts = { pairs: 0, scored: 0 };
+  const results = matchSpectra(library, queries, options, counts);
   const seconds = (performance.now() - t0) / 1000;
   const out = values.out!;
   await writeFileAtomic(
@@ -133,7 +179,9 @@ async function main(): Promise<number> {
       `${seconds.toFixed(3)} s (${
         (seconds * 1e6 / (queries.length * library.length)).toFixed(2)
       } ` +
-      `us/pair); ${out}/matches.json, matches.csv, matches.html`,
+      `us/pair; ${counts.scored} pairs scored exactly, ${
+        (100 * counts.scored / Math.max(1, counts.pairs)).toFixed(1)
+      }%); ${out}/matches.json, matches.csv, matches.html`,
   );
   return 0;
 }

@@ -8,7 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { parseMgf } from "../src/ms/mgf.ts";
-import { cosineGreedy, matchSpectra, modifiedCosineGreedy } from "../src/ms/cosine.ts";
+import {
+  cosineGreedy,
+  matchSpectra,
+  modifiedCosineGreedy,
+  prepareSpectrum,
+} from "../src/ms/cosine.ts";
+import { SpectralLibrary } from "../kernels/mod.ts";
 import { testData } from "./_data.ts";
 import { testWith } from "./_prereq.ts";
 
@@ -64,6 +70,32 @@ testWith({
     console.log(
       `${spectra.length ** 2} pairs, twice: largest score difference ${worst.toExponential(2)}`,
     );
+  },
+}, missing);
+
+testWith({
+  name: "the WASM similarity kernel equals matchms on every pair of pesticides.mgf",
+  fn() {
+    if (typeof want === "string" || typeof mgf !== "string") throw new Error(String(want));
+    const spectra = parseMgf(Deno.readTextFileSync(mgf), mgf);
+    const n = spectra.length;
+    const prepared = spectra.map((s) => prepareSpectrum(s));
+    const library = new SpectralLibrary(prepared);
+    try {
+      for (const [modified, table] of [[false, want.cosine], [true, want.modified]] as const) {
+        for (let j = 0; j < n; j++) {
+          const { score, matched } = library.score(prepared[j], { tolerance: 0.1, modified });
+          for (let i = 0; i < n; i++) {
+            const [ref, refMatched] = table[i * n + j];
+            const label = `${modified ? "modified " : ""}cosine ${i} x ${j}`;
+            assert.equal(matched[i], refMatched, `${label}: matched peaks`);
+            assert.ok(Math.abs(score[i] - ref) <= 1e-6, `${label}: ${score[i]} vs matchms ${ref}`);
+          }
+        }
+      }
+    } finally {
+      library.free();
+    }
   },
 }, missing);
 
@@ -146,3 +178,84 @@ testWith({
     }
   },
 }, typeof mgf === "string" ? null : mgf.missing);
+
+Deno.test("deno task match: precursor windows, --exhaustive, and non-finite peaks refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lamella-match-opts-" });
+  const mgfOf = (spectra: [number, string][]) =>
+    spectra.map(([pepmass, peaks], k) =>
+      `BEGIN IONS\nTITLE=s${k}\nPEPMASS=${pepmass}\n${peaks}\nEND IONS\n`
+    ).join("");
+  try {
+    await Deno.writeTextFile(
+      `${dir}/lib.mgf`,
+      mgfOf([[500, "100 1\n200 2\n300 3"], [500.02, "100 1\n200 2\n300 3"], [600, "100 1\n200 2"]]),
+    );
+    await Deno.writeTextFile(`${dir}/q.mgf`, mgfOf([[500.01, "100 1\n200 2\n300 3"]]));
+    // 1e999 reads as Infinity: the reader takes it, the scorer must not.
+    await Deno.writeTextFile(
+      `${dir}/bad.msp`,
+      "Name: s0\nPrecursorMZ: 500\nNum Peaks: 2\n100 1\n200 1e999\n\n",
+    );
+    const run = async (...extra: string[]) => {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          `${ROOT}tasks/match.ts`,
+          "--library",
+          `${dir}/lib.mgf`,
+          "--queries",
+          `${dir}/q.mgf`,
+          "--out",
+          `${dir}/out`,
+          "--top",
+          "5",
+          ...extra,
+        ],
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      if (r.code !== 0) return { code: r.code, err, ids: [] as string[] };
+      const { queries } = JSON.parse(await Deno.readTextFile(`${dir}/out/matches.json`));
+      return { code: 0, err, ids: queries[0].hits.map((h: { id: string }) => h.id) };
+    };
+    assert.deepEqual((await run()).ids, ["s0", "s1", "s2"]);
+    assert.deepEqual((await run("--precursor-tolerance", "0.015")).ids, ["s0", "s1"]);
+    // 0.01 Da at ~500 is 20 ppm.
+    assert.deepEqual(
+      (await run("--precursor-tolerance", "19", "--precursor-tolerance-type", "ppm")).ids,
+      [],
+    );
+    assert.deepEqual(
+      (await run("--precursor-tolerance", "21", "--precursor-tolerance-type", "ppm")).ids,
+      ["s0", "s1"],
+    );
+    const all = await run("--exhaustive");
+    assert.deepEqual(all.ids, ["s0", "s1", "s2"]);
+    assert.match(all.err, /3 pairs scored exactly, 100\.0%/);
+    const badType = await run("--precursor-tolerance", "5", "--precursor-tolerance-type", "mDa");
+    assert.equal(badType.code, 1);
+    assert.match(badType.err, /--precursor-tolerance-type: expected Dalton or ppm; found "mDa"/);
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${ROOT}tasks/match.ts`,
+        "--library",
+        `${dir}/bad.msp`,
+        "--queries",
+        `${dir}/q.mgf`,
+        "--out",
+        `${dir}/out2`,
+      ],
+      stderr: "piped",
+    }).output();
+    assert.equal(r.code, 1);
+    assert.match(
+      new TextDecoder().decode(r.stderr),
+      /bad\.msp: spectrum 0 \(s0\): peak 1 has m\/z 200 and intensity Infinity/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

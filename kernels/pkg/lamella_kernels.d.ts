@@ -180,6 +180,88 @@ export function peaks_begin(signal_ptr: number, n: number, params_ptr: number, p
 */
 export function peaks_finish(n: number, params_ptr: number, params_len: number, to: number, parts_ptr: number, parts_len: number, scratch_ptr: number, scratch_len: number, out_ptr: number, out_cap: number): number;
 /**
+* Scores one query against the library spectra listed at `list_ptr` (`list_len` f64
+* indices), from list position `from` on. The library region holds, in f64:
+* `mz[lib_peaks] | weight[lib_peaks] | offsets[lib_count + 1] | norm[lib_count] |
+* precursor[lib_count]`; the query region `mz[query_peaks] | weight[query_peaks]`. The
+* work space at `scratch_ptr` holds `pairs_cap` candidate pairs (20 bytes each), the
+* query's m/z index (`4 * (MAX_INDEX_BINS + 2)` bytes) and flags for `peaks_cap` peaks
+* per spectrum (2 bytes each). Writes
+* `score[list_len] | matched[list_len]` at `out_ptr` (matched -1, score NaN: not a
+* candidate). Returns the list positions done: `list_len`, or fewer when the next pair
+* needs a larger work space (written to settings slots 4 and 5); or -1 for a library
+* region that does not hold together, -3 for a misaligned region.
+* @param {number} lib_ptr
+* @param {number} lib_peaks
+* @param {number} lib_count
+* @param {number} query_ptr
+* @param {number} query_peaks
+* @param {number} query_norm
+* @param {number} query_precursor
+* @param {number} settings_ptr
+* @param {number} list_ptr
+* @param {number} list_len
+* @param {number} from
+* @param {number} scratch_ptr
+* @param {number} pairs_cap
+* @param {number} peaks_cap
+* @param {number} out_ptr
+* @returns {number}
+*/
+export function cosine_scores(lib_ptr: number, lib_peaks: number, lib_count: number, query_ptr: number, query_peaks: number, query_norm: number, query_precursor: number, settings_ptr: number, list_ptr: number, list_len: number, from: number, scratch_ptr: number, pairs_cap: number, peaks_cap: number, out_ptr: number): number;
+/**
+* Width of the bins of [`cosine_top`]'s bound for `tolerance` on m/z up to `max_mz`.
+* @param {number} tolerance
+* @param {number} max_mz
+* @returns {number}
+*/
+export function cosine_bound_width(tolerance: number, max_mz: number): number;
+/**
+* Writes, per library peak, its bin on the bound's grid of `width` (`lib_peaks` f64 at
+* `out_ptr`), then its `weight / norm` (`lib_peaks` more), for [`cosine_top`]. Returns
+* the highest bin, -1 for a library region that does not hold together, -3 for a
+* misaligned region.
+* @param {number} lib_ptr
+* @param {number} lib_peaks
+* @param {number} lib_count
+* @param {number} width
+* @param {number} out_ptr
+* @returns {number}
+*/
+export function cosine_units(lib_ptr: number, lib_peaks: number, lib_count: number, width: number, out_ptr: number): number;
+/**
+* The `top` best library spectra of the list for one query, with at least
+* `min_matched` matched peaks (see `cosine::top_hits`): pairs whose binned bound
+* cannot reach the `top`-th score are not scored. Regions as in [`cosine_scores`],
+* plus `units` and `top_bin` from [`cosine_units`] for the same `width`; the work space holds, in
+* order, `MAX_BOUND_BINS` f64, `list_len` u64, `pairs_cap` f64, `3 * pairs_cap +
+* MAX_INDEX_BINS + 2` u32 and `2 * peaks_cap` bytes. `list_len` is at most 2^20. Writes `3 * found` f64
+* (list position, score, matched) at `hits_ptr` and the pairs scored to settings slot
+* 6. Returns `found`, -2 when a pair needs a larger work space (settings slots 4 and
+* 5), -1 for a region that does not hold together, -3 for a misaligned region.
+* @param {number} lib_ptr
+* @param {number} lib_peaks
+* @param {number} lib_count
+* @param {number} units_ptr
+* @param {number} width
+* @param {number} top_bin
+* @param {number} query_ptr
+* @param {number} query_peaks
+* @param {number} query_norm
+* @param {number} query_precursor
+* @param {number} settings_ptr
+* @param {number} list_ptr
+* @param {number} list_len
+* @param {number} top
+* @param {number} min_matched
+* @param {number} scratch_ptr
+* @param {number} pairs_cap
+* @param {number} peaks_cap
+* @param {number} hits_ptr
+* @returns {number}
+*/
+export function cosine_top(lib_ptr: number, lib_peaks: number, lib_count: number, units_ptr: number, width: number, top_bin: number, query_ptr: number, query_peaks: number, query_norm: number, query_precursor: number, settings_ptr: number, list_ptr: number, list_len: number, top: number, min_matched: number, scratch_ptr: number, pairs_cap: number, peaks_cap: number, hits_ptr: number): number;
+/**
 * Exact 256-bin histogram of `len` bytes at `ptr` (u8, or i8 and bool
 * reinterpreted by the caller), written as 256 u32 at `out`; `sub` is
 * scratch for `histogram::HIST8_SCRATCH` u32.
@@ -481,6 +563,9 @@ export interface InitOutput {
   readonly detect_peaks: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => number;
   readonly peaks_begin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => number;
   readonly peaks_finish: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => number;
+  readonly cosine_scores: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => number;
+  readonly cosine_units: (a: number, b: number, c: number, d: number, e: number) => number;
+  readonly cosine_top: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => number;
   readonly hist_u8: (a: number, b: number, c: number, d: number) => void;
   readonly count_u16: (a: number, b: number, c: number, d: number) => number;
   readonly hist_i16: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
@@ -505,6 +590,7 @@ export interface InitOutput {
   readonly labels_u16: (a: number, b: number, c: number, d: number) => number;
   readonly labels_u32: (a: number, b: number, c: number, d: number) => number;
   readonly labels_u64: (a: number, b: number, c: number, d: number) => number;
+  readonly cosine_bound_width: (a: number, b: number) => number;
   readonly alloc: (a: number) => number;
   readonly free: (a: number, b: number) => void;
 }

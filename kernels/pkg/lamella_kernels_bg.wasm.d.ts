@@ -18,6 +18,9 @@ export function peaks_level_maxima(a: number, b: number, c: number, d: number, e
 export function detect_peaks(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): number;
 export function peaks_begin(a: number, b: number, c: number, d: number, e: number, f: number, g: number): number;
 export function peaks_finish(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number): number;
+export function cosine_scores(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number): number;
+export function cosine_units(a: number, b: number, c: number, d: number, e: number): number;
+export function cosine_top(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number): number;
 export function hist_u8(a: number, b: number, c: number, d: number): void;
 export function count_u16(a: number, b: number, c: number, d: number): number;
 export function hist_i16(a: number, b: number, c: number, d: number, e: number, f: number, g: number): void;
@@ -42,5 +45,6 @@ export function labels_u8(a: number, b: number, c: number, d: number): number;
 export function labels_u16(a: number, b: number, c: number, d: number): number;
 export function labels_u32(a: number, b: number, c: number, d: number): number;
 export function labels_u64(a: number, b: number, c: number, d: number): number;
+export function cosine_bound_width(a: number, b: number): number;
 export function alloc(a: number): number;
 export function free(a: number, b: number): void;

@@ -26,6 +26,11 @@ pub mod lanes {
             pub fn splat(v: f64) -> F2 {
                 F2(f64x2_splat(v))
             }
+            /// Lanes `a`, `b`.
+            #[inline(always)]
+            pub fn new(a: f64, b: f64) -> F2 {
+                F2(f64x2(a, b))
+            }
             /// # Safety
             /// `p` and `p + 1` must be readable f64 (no alignment needed).
             #[inline(always)]
@@ -85,6 +90,11 @@ pub mod lanes {
             #[inline(always)]
             pub fn splat(v: f64) -> F2 {
                 F2([v, v])
+            }
+            /// Lanes `a`, `b`.
+            #[inline(always)]
+            pub fn new(a: f64, b: f64) -> F2 {
+                F2([a, b])
             }
             /// # Safety
             /// `p` and `p + 1` must be readable f64.

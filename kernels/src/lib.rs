@@ -4,6 +4,7 @@
 //! allocates per call; the caller (kernels/mod.ts) owns one scratch region
 //! and passes pointers into it.
 
+mod cosine;
 mod cwt;
 mod fft;
 mod histogram;
@@ -389,6 +390,319 @@ pub fn peaks_finish(
     match peaks_api::finish_search(n, &params, to, parts, scratch, out) {
         Ok(found) => found as f64,
         Err(e) => peak_error_code(&e),
+    }
+}
+
+// ---- Spectral similarity (matchms CosineGreedy / ModifiedCosineGreedy) ------------------
+
+/// Slots of the settings block of [`cosine_scores`] and [`cosine_top`]: tolerance,
+/// modified (0/1), precursor tolerance (NaN: none), precursor tolerance in ppm (0/1);
+/// then slots the calls write: candidate pairs and peaks a pair that did not fit the
+/// work space needs, and the pairs `cosine_top` scored exactly.
+pub const COSINE_SETTINGS_SLOTS: usize = 8;
+
+/// Scores one query against the library spectra listed at `list_ptr` (`list_len` f64
+/// indices), from list position `from` on. The library region holds, in f64:
+/// `mz[lib_peaks] | weight[lib_peaks] | offsets[lib_count + 1] | norm[lib_count] |
+/// precursor[lib_count]`; the query region `mz[query_peaks] | weight[query_peaks]`. The
+/// work space at `scratch_ptr` holds `pairs_cap` candidate pairs (20 bytes each), the
+/// query's m/z index (`4 * (MAX_INDEX_BINS + 2)` bytes) and flags for `peaks_cap` peaks
+/// per spectrum (2 bytes each). Writes
+/// `score[list_len] | matched[list_len]` at `out_ptr` (matched -1, score NaN: not a
+/// candidate). Returns the list positions done: `list_len`, or fewer when the next pair
+/// needs a larger work space (written to settings slots 4 and 5); or -1 for a library
+/// region that does not hold together, -3 for a misaligned region.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn cosine_scores(
+    lib_ptr: usize,
+    lib_peaks: usize,
+    lib_count: usize,
+    query_ptr: usize,
+    query_peaks: usize,
+    query_norm: f64,
+    query_precursor: f64,
+    settings_ptr: usize,
+    list_ptr: usize,
+    list_len: usize,
+    from: usize,
+    scratch_ptr: usize,
+    pairs_cap: usize,
+    peaks_cap: usize,
+    out_ptr: usize,
+) -> f64 {
+    let lib_len = 2 * lib_peaks + 3 * lib_count + 1;
+    if !(aligned_f64(lib_ptr, lib_len)
+        && aligned_f64(query_ptr, 2 * query_peaks)
+        && aligned_f64(settings_ptr, COSINE_SETTINGS_SLOTS)
+        && aligned_f64(list_ptr, list_len)
+        && aligned_f64(scratch_ptr, pairs_cap)
+        && aligned_f64(out_ptr, 2 * list_len))
+    {
+        return -3.0;
+    }
+    // SAFETY: kernels/mod.ts lays the library, the query, the settings, the list, the
+    // work space (20 * pairs_cap + 4 * (MAX_INDEX_BINS + 2) + 2 * peaks_cap bytes, f64-aligned,
+    // checked above) and the output out as disjoint regions of the given lengths, and
+    // touches none of them until this call returns.
+    let (lib, query, settings, list, out) = unsafe {
+        (
+            slice::<f64>(lib_ptr, lib_len),
+            slice::<f64>(query_ptr, 2 * query_peaks),
+            slice_mut::<f64>(settings_ptr, COSINE_SETTINGS_SLOTS),
+            slice::<f64>(list_ptr, list_len),
+            slice_mut::<f64>(out_ptr, 2 * list_len),
+        )
+    };
+    let bins = cosine::MAX_INDEX_BINS + 2;
+    // SAFETY: as above; the work space's sections follow each other without overlap.
+    let (value, i1, i2, order, starts, used1, used2) = unsafe {
+        let base = scratch_ptr;
+        let u32s = base + 8 * pairs_cap;
+        let table = u32s + 12 * pairs_cap;
+        let flags = table + 4 * bins;
+        (
+            slice_mut::<f64>(base, pairs_cap),
+            slice_mut::<u32>(u32s, pairs_cap),
+            slice_mut::<u32>(u32s + 4 * pairs_cap, pairs_cap),
+            slice_mut::<u32>(u32s + 8 * pairs_cap, pairs_cap),
+            slice_mut::<u32>(table, bins),
+            slice_mut::<u8>(flags, peaks_cap),
+            slice_mut::<u8>(flags + peaks_cap, peaks_cap),
+        )
+    };
+    let library = library_of(lib, lib_peaks, lib_count);
+    if library.check().is_err() || list.iter().any(|&k| !(k >= 0.0 && k < lib_count as f64)) {
+        return -1.0;
+    }
+    let q = cosine::Spectrum {
+        mz: &query[..query_peaks],
+        weight: &query[query_peaks..],
+        norm: query_norm,
+        precursor: query_precursor,
+    };
+    let match_settings = cosine::MatchSettings {
+        tolerance: settings[0],
+        modified: settings[1] != 0.0,
+        precursor_tolerance: settings[2],
+        precursor_ppm: settings[3] != 0.0,
+    };
+    let mut scratch = cosine::PairScratch {
+        value,
+        i1,
+        i2,
+        order,
+        used1,
+        used2,
+    };
+    let (score, matched) = out.split_at_mut(list_len);
+    let result = cosine::score_list(
+        &library,
+        &q,
+        &match_settings,
+        list,
+        from,
+        &mut scratch,
+        starts,
+        score,
+        matched,
+    );
+    match result {
+        Ok(done) => done as f64,
+        Err((done, e)) => {
+            let (pairs, peaks) = match e {
+                cosine::PairError::TooManyPairs(p) => (p, peaks_cap),
+                cosine::PairError::TooManyPeaks(p) => (pairs_cap, p),
+            };
+            settings[4] = pairs as f64;
+            settings[5] = peaks as f64;
+            done as f64
+        }
+    }
+}
+
+/// Width of the bins of [`cosine_top`]'s bound for `tolerance` on m/z up to `max_mz`.
+#[wasm_bindgen]
+pub fn cosine_bound_width(tolerance: f64, max_mz: f64) -> f64 {
+    cosine::bound_width(tolerance, max_mz)
+}
+
+/// Writes, per library peak, its bin on the bound's grid of `width` (`lib_peaks` f64 at
+/// `out_ptr`), then its `weight / norm` (`lib_peaks` more), for [`cosine_top`]. Returns
+/// the highest bin, -1 for a library region that does not hold together, -3 for a
+/// misaligned region.
+#[wasm_bindgen]
+pub fn cosine_units(
+    lib_ptr: usize,
+    lib_peaks: usize,
+    lib_count: usize,
+    width: f64,
+    out_ptr: usize,
+) -> f64 {
+    let lib_len = 2 * lib_peaks + 3 * lib_count + 1;
+    if !(aligned_f64(lib_ptr, lib_len) && aligned_f64(out_ptr, 2 * lib_peaks)) {
+        return -3.0;
+    }
+    // SAFETY: kernels/mod.ts passes its library region and a disjoint output region of
+    // the given lengths (f64-aligned, checked above) and touches neither during the call.
+    let (lib, out) = unsafe {
+        (
+            slice::<f64>(lib_ptr, lib_len),
+            slice_mut::<f64>(out_ptr, 2 * lib_peaks),
+        )
+    };
+    let library = library_of(lib, lib_peaks, lib_count);
+    if library.check().is_err() {
+        return -1.0;
+    }
+    cosine::library_units(&library, width, out) as f64
+}
+
+/// The library region's sections (see [`cosine_scores`]).
+fn library_of(lib: &[f64], lib_peaks: usize, lib_count: usize) -> cosine::Library<'_> {
+    let (mz, rest) = lib.split_at(lib_peaks);
+    let (weight, rest) = rest.split_at(lib_peaks);
+    let (offsets, rest) = rest.split_at(lib_count + 1);
+    let (norm, precursor) = rest.split_at(lib_count);
+    cosine::Library {
+        mz,
+        weight,
+        offsets,
+        norm,
+        precursor,
+    }
+}
+
+/// The `top` best library spectra of the list for one query, with at least
+/// `min_matched` matched peaks (see `cosine::top_hits`): pairs whose binned bound
+/// cannot reach the `top`-th score are not scored. Regions as in [`cosine_scores`],
+/// plus `units` and `top_bin` from [`cosine_units`] for the same `width`; the work space holds, in
+/// order, `MAX_BOUND_BINS` f64, `list_len` u64, `pairs_cap` f64, `3 * pairs_cap +
+/// MAX_INDEX_BINS + 2` u32 and `2 * peaks_cap` bytes. `list_len` is at most 2^20. Writes `3 * found` f64
+/// (list position, score, matched) at `hits_ptr` and the pairs scored to settings slot
+/// 6. Returns `found`, -2 when a pair needs a larger work space (settings slots 4 and
+/// 5), -1 for a region that does not hold together, -3 for a misaligned region.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn cosine_top(
+    lib_ptr: usize,
+    lib_peaks: usize,
+    lib_count: usize,
+    units_ptr: usize,
+    width: f64,
+    top_bin: usize,
+    query_ptr: usize,
+    query_peaks: usize,
+    query_norm: f64,
+    query_precursor: f64,
+    settings_ptr: usize,
+    list_ptr: usize,
+    list_len: usize,
+    top: usize,
+    min_matched: usize,
+    scratch_ptr: usize,
+    pairs_cap: usize,
+    peaks_cap: usize,
+    hits_ptr: usize,
+) -> f64 {
+    let lib_len = 2 * lib_peaks + 3 * lib_count + 1;
+    if !(aligned_f64(lib_ptr, lib_len)
+        && aligned_f64(units_ptr, 2 * lib_peaks)
+        && aligned_f64(query_ptr, 2 * query_peaks)
+        && aligned_f64(settings_ptr, COSINE_SETTINGS_SLOTS)
+        && aligned_f64(list_ptr, list_len)
+        && aligned_f64(scratch_ptr, cosine::MAX_BOUND_BINS)
+        && aligned_f64(hits_ptr, 3 * top))
+    {
+        return -3.0;
+    }
+    let bins = cosine::MAX_INDEX_BINS + 2;
+    // SAFETY: kernels/mod.ts lays every region out disjoint, f64-aligned (checked above)
+    // and of the lengths given (the work space's sections follow each other in the order
+    // documented above), and touches none of them until this call returns.
+    let (lib, units, query, settings, list, hits) = unsafe {
+        (
+            slice::<f64>(lib_ptr, lib_len),
+            slice::<f64>(units_ptr, 2 * lib_peaks),
+            slice::<f64>(query_ptr, 2 * query_peaks),
+            slice_mut::<f64>(settings_ptr, COSINE_SETTINGS_SLOTS),
+            slice::<f64>(list_ptr, list_len),
+            slice_mut::<f64>(hits_ptr, 3 * top),
+        )
+    };
+    // SAFETY: as above.
+    let (spread, keys, value, i1, i2, order, starts, used1, used2) = unsafe {
+        let mut at = scratch_ptr;
+        let mut next = |bytes: usize| {
+            let here = at;
+            at += bytes;
+            here
+        };
+        let spread = slice_mut::<f64>(next(8 * cosine::MAX_BOUND_BINS), cosine::MAX_BOUND_BINS);
+        let keys = slice_mut::<u64>(next(8 * list_len), list_len);
+        let value = slice_mut::<f64>(next(8 * pairs_cap), pairs_cap);
+        let i1 = slice_mut::<u32>(next(4 * pairs_cap), pairs_cap);
+        let i2 = slice_mut::<u32>(next(4 * pairs_cap), pairs_cap);
+        let order = slice_mut::<u32>(next(4 * pairs_cap), pairs_cap);
+        let starts = slice_mut::<u32>(next(4 * bins), bins);
+        let used1 = slice_mut::<u8>(next(peaks_cap), peaks_cap);
+        let used2 = slice_mut::<u8>(next(peaks_cap), peaks_cap);
+        (spread, keys, value, i1, i2, order, starts, used1, used2)
+    };
+    let library = library_of(lib, lib_peaks, lib_count);
+    let too_long = list_len > 1 << cosine::KEY_POSITION_BITS;
+    if too_long || library.check().is_err() || list.iter().any(|&k| !(k >= 0.0 && k < lib_count as f64)) {
+        return -1.0;
+    }
+    let q = cosine::Spectrum {
+        mz: &query[..query_peaks],
+        weight: &query[query_peaks..],
+        norm: query_norm,
+        precursor: query_precursor,
+    };
+    let match_settings = cosine::MatchSettings {
+        tolerance: settings[0],
+        modified: settings[1] != 0.0,
+        precursor_tolerance: settings[2],
+        precursor_ppm: settings[3] != 0.0,
+    };
+    let mut pair_scratch = cosine::PairScratch {
+        value,
+        i1,
+        i2,
+        order,
+        used1,
+        used2,
+    };
+    let mut top_scratch = cosine::TopScratch { keys, spread };
+    match cosine::top_hits(
+        &library,
+        units,
+        width,
+        top_bin,
+        &q,
+        &match_settings,
+        list,
+        top,
+        min_matched,
+        &mut top_scratch,
+        &mut pair_scratch,
+        starts,
+        hits,
+    ) {
+        Ok(found) => {
+            settings[6] = found.scored as f64;
+            found.found as f64
+        }
+        Err(e) => {
+            let (pairs, peaks) = match e {
+                cosine::PairError::TooManyPairs(p) => (p, peaks_cap),
+                cosine::PairError::TooManyPeaks(p) => (pairs_cap, p),
+            };
+            settings[4] = pairs as f64;
+            settings[5] = peaks as f64;
+            -2.0
+        }
     }
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import type { MsSpectrum } from "./mgf.ts";
+import { SpectralLibrary } from "../../kernels/mod.ts";
 
 /** How spectra are compared. */
 export interface CosineOptions {
@@ -239,10 +240,21 @@ export interface QueryHits {
   hits: { index: number; id: string; score: number; matched: number }[];
 }
 
+/** What {@linkcode matchSpectra} did: pairs in all, and pairs scored exactly. */
+export interface MatchCounts {
+  pairs: number;
+  scored: number;
+}
+
 /**
- * Scores every query against every library spectrum and keeps the `top`
- * best of each query (by score, then fewer library index first), dropping
- * pairs with fewer than `minMatched` matched peaks.
+ * The `top` best library spectra of each query (by score, then lower library
+ * position first), with at least `minMatched` matched peaks and a score above 0;
+ * with `precursorTolerance`, only library spectra whose precursor is within the
+ * window (matchms `PrecursorMzMatch`). Scores come from the WASM similarity kernel
+ * (equal to {@linkcode PairScorer}'s). By default a pair whose binned upper bound
+ * cannot reach a query's `top`-th score is not scored (the hits are the same);
+ * `exhaustive` scores every pair, as does a spectrum with a negative or non-finite
+ * peak weight (the bound assumes none). `counts`, when given, receives the pair counts.
  *
  * @example
  * ```ts
@@ -262,29 +274,60 @@ export function matchSpectra(
     score: "cosine" | "modified-cosine";
     top: number;
     minMatched: number;
+    /** Only library spectra whose precursor m/z is within this of the query's. */
+    precursorTolerance?: number;
+    /** `precursorTolerance` in ppm (matchms `PrecursorMzMatch(tolerance_type="ppm")`), else Da. */
+    precursorPpm?: boolean;
+    /** Score every pair instead of skipping those whose bound is too low. */
+    exhaustive?: boolean;
   } & Partial<CosineOptions>,
+  counts?: MatchCounts,
 ): QueryHits[] {
   const o = { ...DEFAULT_COSINE, ...options };
-  const scorer = new PairScorer(o.tolerance);
-  const lib = library.map((l) => prepareSpectrum(l, o));
-  const modified = o.score === "modified-cosine";
-  return queries.map((query) => {
-    const q = prepareSpectrum(query, o);
-    const hits: { index: number; id: string; score: number; matched: number }[] = [];
-    for (let k = 0; k < lib.length; k++) {
-      const l = lib[k];
-      if (modified && (Number.isNaN(l.precursorMz) || Number.isNaN(q.precursorMz))) continue;
-      const s = modified ? scorer.modifiedCosine(l, q) : scorer.cosine(l, q);
-      if (s.matched >= o.minMatched && s.score > 0) {
-        hits.push({
-          index: library[k].index,
-          id: library[k].id,
-          score: s.score,
-          matched: s.matched,
-        });
-      }
-    }
-    hits.sort((a, b) => b.score - a.score || a.index - b.index);
-    return { index: query.index, id: query.id, hits: hits.slice(0, o.top) };
+  const settings = {
+    tolerance: o.tolerance,
+    modified: o.score === "modified-cosine",
+    precursorTolerance: o.precursorTolerance,
+    precursorPpm: o.precursorPpm,
+  };
+  const prepared = library.map((l) => prepareSpectrum(l, o));
+  // The bound holds for non-negative weights; anything else is scored pair by pair.
+  const bounded = (p: PreparedSpectrum) => p.weight.every((w) => w >= 0 && w < Infinity);
+  const exhaustive = o.exhaustive || !prepared.every(bounded);
+  const kernel = new SpectralLibrary(prepared);
+  const tally = counts ?? { pairs: 0, scored: 0 };
+  const hitOf = (k: number, score: number, matched: number) => ({
+    index: library[k].index,
+    id: library[k].id,
+    score,
+    matched,
   });
+  try {
+    return queries.map((query) => {
+      const q = prepareSpectrum(query, o);
+      tally.pairs += library.length;
+      if (!exhaustive && bounded(q)) {
+        const { hits, scored } = kernel.top(q, settings, o.top, o.minMatched);
+        tally.scored += scored;
+        return {
+          index: query.index,
+          id: query.id,
+          hits: hits.map((h) => hitOf(h.position, h.score, h.matched)),
+        };
+      }
+      const { score, matched } = kernel.score(q, settings);
+      tally.scored += library.length;
+      const found: number[] = [];
+      for (let k = 0; k < library.length; k++) {
+        // matched -1: not a candidate (no precursor, or outside the precursor window).
+        if (matched[k] >= o.minMatched && matched[k] >= 0 && score[k] > 0) found.push(k);
+      }
+      // By score, then library position.
+      found.sort((a, b) => score[b] - score[a] || a - b);
+      const hits = found.slice(0, o.top).map((k) => hitOf(k, score[k], matched[k]));
+      return { index: query.index, id: query.id, hits };
+    });
+  } finally {
+    kernel.free();
+  }
 }
