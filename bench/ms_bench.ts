@@ -8,8 +8,9 @@
  *   reader in the issue's survey) on BSA1.mzML repeated 10 times (139 MB);
  * - `deno task match` against matchms `calculate_scores` with `CosineGreedy`
  *   and `ModifiedCosineGreedy` (numba compiled before timing) on 1,000 library
- *   x 100 query MS2 spectra of BSA1 written as MGF; the top-1 hit of every
- *   query and its score are compared;
+ *   x 100 query MS2 spectra of BSA1 written as MGF, once scoring every pair
+ *   (`--exhaustive`) and once as the default top-1 search with the bound; the
+ *   top-1 hit of every query and its score are compared;
  * - the ingest of BSA1.mzML repeated 100 times (1.39 GB) inside a 64 MiB
  *   memory cgroup (tools/in-cgroup): peak memory and OOM kills.
  *
