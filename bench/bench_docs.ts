@@ -123,6 +123,32 @@ export function benchPage(doc: Doc): string {
       "",
     );
   }
+  const peaks = doc.records.filter((r) =>
+    r.section === "peaks" && typeof r.name === "string" && /exampleMS/.test(r.name)
+  );
+  if (peaks.length) {
+    out.push(
+      "## CWT peaks on exampleMS (37,656 points; medians)",
+      "",
+      "speedup: reference/WASM on kernel rows, one thread/split on split rows, and for scipy how",
+      "many times faster lamella's row named beside it is.",
+      "",
+      "```text",
+      textTable(
+        ["case", "scales", "ms", "runs", "speedup", "peaks"],
+        peaks.map((r) => [
+          String(r.name),
+          String(r.scales),
+          n((r.seconds as number) * 1000),
+          String(r.runs),
+          n(r.speedup, 1),
+          r.peaks === undefined ? "-" : String(r.peaks),
+        ]),
+      ),
+      "```",
+      "",
+    );
+  }
   const ms = doc.records.filter((r) => r.section === "ms" && r.name === "ms");
   const msMemory = doc.records.filter((r) => r.section === "ms" && r.name === "ms-memory");
   if (ms.length || msMemory.length) {
