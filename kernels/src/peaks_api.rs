@@ -247,6 +247,129 @@ impl<'a> PeakParams<'a> {
     }
 }
 
+/// Most FFT scales [`plan_groups`] plans (its work grows with their square).
+const PLANNED_SCALES: usize = 64;
+
+/// Groups the FFT scales (ascending, contiguous runs) and picks each group's block so
+/// that the transforms cost least: a group costs its forward transform, `pairs * B *
+/// log2 B` for blocks of `B` points transformed two at a time, plus per scale an inverse
+/// that skips the stages before the wavelet's band, `pairs * B * (log2 band + 3)` (the
+/// 3 covers the passes that spread the band and copy the row out). One
+/// group per scale repeats forward transforms; one group for all makes small scales pay
+/// the large ones' overlap; the dynamic programme weighs the two. Writes the groups and
+/// returns their number, or `None` beyond [`PLANNED_SCALES`] FFT scales or
+/// [`MAX_FFT_GROUPS`] groups.
+fn plan_groups(n: usize, scales: &[f64], groups: &mut [FftGroup]) -> Option<usize> {
+    const BLOCKS: usize = 17; // 2^6 ..= 2^22
+    let first = scales
+        .iter()
+        .position(|&s| PeakParams::uses_fft(s))
+        .unwrap_or(scales.len());
+    let m = scales.len() - first;
+    if m == 0 {
+        return Some(0);
+    }
+    if m > PLANNED_SCALES {
+        return None;
+    }
+    let block_of = |b: usize| 64usize << b;
+    // The plan of a group whose largest scale is `j`, on blocks of `B`, if the block is
+    // long enough for that scale's overlap (as cwt::plan_blocks requires).
+    let plan = |j: usize, b: usize| -> Option<cwt::BlockPlan> {
+        let block = block_of(b);
+        let overlap = cwt::half_width(scales[first + j]);
+        if block <= 2 * overlap + block / 8 {
+            return None;
+        }
+        let step = block - 2 * overlap;
+        Some(cwt::BlockPlan {
+            block,
+            overlap,
+            step,
+            blocks: ((n + step - 1) / step).max(1),
+        })
+    };
+    // inverse[b][k]: prefix sums over scales of (log2 band + 1) on blocks of B.
+    let mut inverse = [[0.0f64; PLANNED_SCALES + 1]; BLOCKS];
+    for (b, row) in inverse.iter_mut().enumerate() {
+        for k in 0..m {
+            let band = cwt::band_len(scales[first + k], block_of(b));
+            row[k + 1] = row[k] + (band as f64).log2() + 3.0;
+        }
+    }
+    let mut best = [f64::INFINITY; PLANNED_SCALES + 1];
+    let mut choice = [(0usize, 0usize); PLANNED_SCALES + 1];
+    best[0] = 0.0;
+    for j in 0..m {
+        for b in 0..BLOCKS {
+            let p = match plan(j, b) {
+                Some(p) => p,
+                None => continue,
+            };
+            let points = (cwt::block_pairs(&p) * p.block) as f64;
+            let forward = (p.block as f64).log2();
+            for i in 0..=j {
+                let cost = best[i] + points * (forward + inverse[b][j + 1] - inverse[b][i]);
+                if cost < best[j + 1] {
+                    best[j + 1] = cost;
+                    choice[j + 1] = (i, b);
+                }
+            }
+        }
+    }
+    // Walk the choices back, then write the groups in order.
+    let mut cuts = [0usize; PLANNED_SCALES + 1];
+    let mut count = 0;
+    let mut j = m;
+    while j > 0 {
+        cuts[count] = j;
+        count += 1;
+        j = choice[j].0;
+    }
+    if count > groups.len() {
+        return None;
+    }
+    for g in 0..count {
+        let to = cuts[count - 1 - g];
+        let (from, b) = choice[to];
+        groups[g] = FftGroup {
+            plan: plan(to - 1, b).expect("the chosen block fits its group"),
+            from: first + from,
+            to: first + to,
+        };
+    }
+    Some(count)
+}
+
+/// Groups beyond [`plan_groups`]' reach: each FFT scale's own best block, runs of
+/// scales with the same block forming a group (the last group takes the rest once
+/// [`MAX_FFT_GROUPS`] are used). Returns the number of groups.
+fn same_block_runs(n: usize, scales: &[f64], groups: &mut [FftGroup; MAX_FFT_GROUPS]) -> usize {
+    let mut group_count = 0;
+    for (si, &s) in scales.iter().enumerate() {
+        if !PeakParams::uses_fft(s) {
+            continue;
+        }
+        let plan = cwt::plan_blocks(n, cwt::half_width(s));
+        let extend = group_count > 0
+            && (groups[group_count - 1].plan.block == plan.block
+                || group_count == MAX_FFT_GROUPS);
+        if extend {
+            let g = &mut groups[group_count - 1];
+            g.to = si + 1;
+            g.plan = cwt::plan_blocks(n, cwt::half_width(s).max(g.plan.overlap));
+        } else {
+            groups[group_count] = FftGroup {
+                plan,
+                from: si,
+                to: si + 1,
+            };
+            group_count += 1;
+        }
+    }
+    group_count
+}
+
 /// Sizes of every scratch region, derived from the signal length and the parameters.
 struct Layout {
     n: usize,
@@ -278,32 +401,12 @@ impl Layout {
             .iter()
             .map(|&s| 2 * cwt::half_width(s) + 1)
             .sum();
-        // Each scale's own best block (small scales have small overlaps, so small, cheap
-        // blocks); runs of scales with the same block form a group.
         let mut groups = [FftGroup::default(); MAX_FFT_GROUPS];
-        let mut group_count = 0;
         let scales = params.scales;
-        for (si, &s) in scales.iter().enumerate() {
-            if !PeakParams::uses_fft(s) {
-                continue;
-            }
-            let plan = cwt::plan_blocks(n, cwt::half_width(s));
-            let extend = group_count > 0
-                && (groups[group_count - 1].plan.block == plan.block
-                    || group_count == MAX_FFT_GROUPS);
-            if extend {
-                let g = &mut groups[group_count - 1];
-                g.to = si + 1;
-                g.plan = cwt::plan_blocks(n, cwt::half_width(s).max(g.plan.overlap));
-            } else {
-                groups[group_count] = FftGroup {
-                    plan,
-                    from: si,
-                    to: si + 1,
-                };
-                group_count += 1;
-            }
-        }
+        let group_count = match plan_groups(n, scales, &mut groups) {
+            Some(count) => count,
+            None => same_block_runs(n, scales, &mut groups),
+        };
         let mut right = n + pad;
         let (mut max_block, mut max_spectra) = (0, 0);
         for g in &groups[..group_count] {
@@ -1117,6 +1220,37 @@ mod tests {
         (0..n)
             .map(|i| height * (-(i as f64 - center).powi(2) / (2.0 * sigma * sigma)).exp())
             .collect()
+    }
+
+    #[test]
+    fn planned_groups_cover_the_fft_scales_in_order_with_valid_blocks() {
+        for (n, scales) in [
+            (37_656, msw_scales()),
+            (1_000, msw_scales()),
+            (1_000_000, (1..=64).map(|s| s as f64).collect::<Vec<_>>()),
+            (5_000, vec![1.0, 2.0, 4.0]),
+            (5_000, vec![1.0, 3.0]),
+        ] {
+            let mut groups = [FftGroup::default(); MAX_FFT_GROUPS];
+            let count = plan_groups(n, &scales, &mut groups).expect("planned");
+            let first = scales.iter().position(|&s| PeakParams::uses_fft(s)).unwrap_or(scales.len());
+            let mut next = first;
+            for g in &groups[..count] {
+                assert_eq!(g.from, next, "contiguous");
+                assert!(g.to > g.from);
+                let overlap = cwt::half_width(scales[g.to - 1]);
+                let p = g.plan;
+                assert_eq!(p.overlap, overlap, "sized for the group's largest scale");
+                assert!(p.block > 2 * overlap + p.block / 8 && p.block.is_power_of_two());
+                assert_eq!(p.step, p.block - 2 * overlap);
+                assert!(p.blocks * p.step >= n, "blocks cover the signal");
+                next = g.to;
+            }
+            assert_eq!(next, scales.len().max(first), "every FFT scale is in a group");
+        }
+        let many: Vec<f64> = (1..=200).map(|s| s as f64).collect();
+        let mut groups = [FftGroup::default(); MAX_FFT_GROUPS];
+        assert_eq!(plan_groups(10_000, &many, &mut groups), None);
     }
 
     #[test]
