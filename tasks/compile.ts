@@ -19,8 +19,10 @@ const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 export const EMBEDDED = [
   "kernels/pkg/lamella_kernels_bg.wasm",
   "config/pipeline.yaml",
-  // Chunk workers are started from their module URL; the binary must carry it.
+  // Workers are started from their module URLs; the binary must carry them.
   "src/run/_chunk_worker.ts",
+  "src/stages/_spectra_worker.ts",
+  "kernels/_levels_worker.ts",
 ];
 
 /**

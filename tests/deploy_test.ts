@@ -25,6 +25,28 @@ Deno.test("the compile command embeds the WASM, the default config and the worke
   ]);
 });
 
+Deno.test("every worker module the code starts is embedded in the binary", async () => {
+  const root = new URL("../", import.meta.url);
+  const started: string[] = [];
+  for (const dir of ["src", "kernels"]) {
+    const walk = async (d: URL) => {
+      for await (const e of Deno.readDir(d)) {
+        const u = new URL(e.name + (e.isDirectory ? "/" : ""), d);
+        if (e.isDirectory) await walk(u);
+        else if (e.name.endsWith(".ts")) {
+          const text = await Deno.readTextFile(u);
+          for (const m of text.matchAll(/new Worker\(new URL\("([^"]+)", import\.meta\.url\)/g)) {
+            started.push(new URL(m[1], u).href.slice(root.href.length));
+          }
+        }
+      }
+    };
+    await walk(new URL(`${dir}/`, root));
+  }
+  assert.ok(started.length >= 3, `found ${started.join(", ")}`);
+  for (const w of started) assert.ok(EMBEDDED.includes(w), `${w} is started but not embedded`);
+});
+
 Deno.test("the kernels' WASM is read from beside kernels/mod.ts, not from the network or the working directory", () => {
   assert.equal(WASM_URL.protocol, "file:");
   assert.equal(
