@@ -499,7 +499,11 @@ fn bound_key(bound: f64, p: usize) -> u64 {
         return 0;
     }
     let bits = bound.to_bits();
-    let rounded_up = if bound.is_infinite() { bits } else { bits + low } >> KEY_POSITION_BITS;
+    let rounded_up = if bound.is_infinite() {
+        bits
+    } else {
+        bits + low
+    } >> KEY_POSITION_BITS;
     (rounded_up << KEY_POSITION_BITS) | p as u64
 }
 
@@ -612,7 +616,10 @@ pub fn top_hits(
 mod tests {
     use super::*;
 
-    fn scratch(cap: usize, peaks: usize) -> (Vec<f64>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<u8>, Vec<u8>) {
+    fn scratch(
+        cap: usize,
+        peaks: usize,
+    ) -> (Vec<f64>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<u8>, Vec<u8>) {
         (
             vec![0.0; cap],
             vec![0; cap],
@@ -623,7 +630,11 @@ mod tests {
         )
     }
 
-    fn score(a: &Spectrum, b: &Spectrum, settings: &MatchSettings) -> Result<(f64, usize), PairError> {
+    fn score(
+        a: &Spectrum,
+        b: &Spectrum,
+        settings: &MatchSettings,
+    ) -> Result<(f64, usize), PairError> {
         let mut starts = vec![0u32; MAX_INDEX_BINS + 2];
         let index = QueryIndex::build(b.mz, settings.tolerance, &mut starts);
         let (mut v, mut i1, mut i2, mut o, mut u1, mut u2) = scratch(64, 64);
@@ -736,13 +747,25 @@ mod tests {
                         50.0 + 1500.0 * rng.next()
                     };
                     // Ties: some weights repeat exactly.
-                    let w = if rng.next() < 0.2 { 1.0 } else { (100.0 * rng.next()).round() };
+                    let w = if rng.next() < 0.2 {
+                        1.0
+                    } else {
+                        (100.0 * rng.next()).round()
+                    };
                     peaks.push((mz, w));
                 }
                 peaks.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
                 let mz = peaks.iter().map(|p| p.0).collect();
                 let w = peaks.iter().map(|p| p.1).collect();
-                (mz, w, if rng.next() < 0.1 { f64::NAN } else { precursor })
+                (
+                    mz,
+                    w,
+                    if rng.next() < 0.1 {
+                        f64::NAN
+                    } else {
+                        precursor
+                    },
+                )
             })
             .collect()
     }
@@ -813,8 +836,18 @@ mod tests {
                 let mut units = vec![0.0; 2 * mz.len()];
                 let top_bin = library_units(&library, width, &mut units);
                 let (mut score, mut matched) = (vec![0.0; 120], vec![0.0; 120]);
-                score_list(&library, &query, &settings, &list, 0, &mut s, &mut starts, &mut score, &mut matched)
-                    .unwrap();
+                score_list(
+                    &library,
+                    &query,
+                    &settings,
+                    &list,
+                    0,
+                    &mut s,
+                    &mut starts,
+                    &mut score,
+                    &mut matched,
+                )
+                .unwrap();
                 for (top, min_matched) in [(1, 1), (3, 1), (10, 3), (200, 1)] {
                     let mut expected: Vec<(usize, f64, f64)> = (0..120)
                         .filter(|&p| matched[p] >= min_matched as f64 && score[p] > 0.0)
@@ -828,14 +861,29 @@ mod tests {
                     };
                     let mut hits = vec![0.0; 3 * top];
                     let found = top_hits(
-                        &library, &units, width, top_bin, &query, &settings, &list, top, min_matched, &mut t,
-                        &mut s, &mut starts, &mut hits,
+                        &library,
+                        &units,
+                        width,
+                        top_bin,
+                        &query,
+                        &settings,
+                        &list,
+                        top,
+                        min_matched,
+                        &mut t,
+                        &mut s,
+                        &mut starts,
+                        &mut hits,
                     )
                     .unwrap();
                     let got: Vec<(usize, f64, f64)> = (0..found.found)
                         .map(|h| (hits[3 * h] as usize, hits[3 * h + 1], hits[3 * h + 2]))
                         .collect();
-                    assert_eq!(got, expected, "{:?} top {} min {}", settings, top, min_matched);
+                    assert_eq!(
+                        got, expected,
+                        "{:?} top {} min {}",
+                        settings, top, min_matched
+                    );
                     pruned += 120 - found.scored;
                 }
             }

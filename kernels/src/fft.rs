@@ -502,8 +502,20 @@ mod tests {
             while h < n {
                 for j in 0..h {
                     let angle = -core::f64::consts::PI * j as f64 / h as f64;
-                    assert!((re[h + j] - angle.cos()).abs() < 1e-15, "n {} h {} j {}", n, h, j);
-                    assert!((im[h + j] - angle.sin()).abs() < 1e-15, "n {} h {} j {}", n, h, j);
+                    assert!(
+                        (re[h + j] - angle.cos()).abs() < 1e-15,
+                        "n {} h {} j {}",
+                        n,
+                        h,
+                        j
+                    );
+                    assert!(
+                        (im[h + j] - angle.sin()).abs() < 1e-15,
+                        "n {} h {} j {}",
+                        n,
+                        h,
+                        j
+                    );
                 }
                 h *= 2;
             }

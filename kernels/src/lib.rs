@@ -651,7 +651,10 @@ pub fn cosine_top(
     };
     let library = library_of(lib, lib_peaks, lib_count);
     let too_long = list_len > 1 << cosine::KEY_POSITION_BITS;
-    if too_long || library.check().is_err() || list.iter().any(|&k| !(k >= 0.0 && k < lib_count as f64)) {
+    if too_long
+        || library.check().is_err()
+        || list.iter().any(|&k| !(k >= 0.0 && k < lib_count as f64))
+    {
         return -1.0;
     }
     let q = cosine::Spectrum {

@@ -352,8 +352,7 @@ fn same_block_runs(n: usize, scales: &[f64], groups: &mut [FftGroup; MAX_FFT_GRO
         }
         let plan = cwt::plan_blocks(n, cwt::half_width(s));
         let extend = group_count > 0
-            && (groups[group_count - 1].plan.block == plan.block
-                || group_count == MAX_FFT_GROUPS);
+            && (groups[group_count - 1].plan.block == plan.block || group_count == MAX_FFT_GROUPS);
         if extend {
             let g = &mut groups[group_count - 1];
             g.to = si + 1;
@@ -481,7 +480,9 @@ fn fill_non_finite(signal: &[f64], x: &mut [f64]) -> bool {
     // Usually every sample is finite: one branch-free pass over the exponent bits
     // (all ones for infinities and NaN only) says so.
     const EXP: u64 = 0x7ff0_0000_0000_0000;
-    let non_finite = x.iter().fold(false, |any, v| any | (v.to_bits() & EXP == EXP));
+    let non_finite = x
+        .iter()
+        .fold(false, |any, v| any | (v.to_bits() & EXP == EXP));
     if !non_finite && n > 0 {
         return true;
     }
@@ -876,7 +877,10 @@ fn append_part(
     let m = m as usize;
     let noise = holds_noise_row(params, from, from + m);
     if parts[3] != if noise { 1.0 } else { 0.0 } {
-        return Err(bad(3, "the noise row exactly in the part holding the smallest scale"));
+        return Err(bad(
+            3,
+            "the noise row exactly in the part holding the smallest scale",
+        ));
     }
     if parts.len() < PART_HEADER + m {
         return Err(bad(1, "a count for every level"));
@@ -886,7 +890,10 @@ fn append_part(
     for (i, &c) in counts.iter().enumerate() {
         let cap = ridges::maxima_capacity(n, params.maxima_window(from + i));
         if !(c >= 0.0 && c <= cap as f64 && c.fract() == 0.0) {
-            return Err(bad(PART_HEADER + i, "a count of maxima within the level's capacity"));
+            return Err(bad(
+                PART_HEADER + i,
+                "a count of maxima within the level's capacity",
+            ));
         }
         total += c as usize;
     }
@@ -975,7 +982,10 @@ pub fn begin_search(
         return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
     }
     if to > params.levels() {
-        return Err(PeakError::Part(0, "a split level within the parameters' levels"));
+        return Err(PeakError::Part(
+            0,
+            "a split level within the parameters' levels",
+        ));
     }
     if n < 3 {
         return Ok(());
@@ -1233,7 +1243,10 @@ mod tests {
         ] {
             let mut groups = [FftGroup::default(); MAX_FFT_GROUPS];
             let count = plan_groups(n, &scales, &mut groups).expect("planned");
-            let first = scales.iter().position(|&s| PeakParams::uses_fft(s)).unwrap_or(scales.len());
+            let first = scales
+                .iter()
+                .position(|&s| PeakParams::uses_fft(s))
+                .unwrap_or(scales.len());
             let mut next = first;
             for g in &groups[..count] {
                 assert_eq!(g.from, next, "contiguous");
@@ -1246,7 +1259,11 @@ mod tests {
                 assert!(p.blocks * p.step >= n, "blocks cover the signal");
                 next = g.to;
             }
-            assert_eq!(next, scales.len().max(first), "every FFT scale is in a group");
+            assert_eq!(
+                next,
+                scales.len().max(first),
+                "every FFT scale is in a group"
+            );
         }
         let many: Vec<f64> = (1..=200).map(|s| s as f64).collect();
         let mut groups = [FftGroup::default(); MAX_FFT_GROUPS];
@@ -1373,13 +1390,13 @@ mod tests {
         let mut parts = Vec::new();
         for w in bounds.windows(2) {
             let mut part = vec![f64::NAN; part_len(signal.len(), &params, w[0], w[1])];
-            let len = level_maxima(signal, &params, w[0], w[1], &mut scratch, &mut part)
-                .expect("part");
+            let len =
+                level_maxima(signal, &params, w[0], w[1], &mut scratch, &mut part).expect("part");
             parts.extend_from_slice(&part[..len]);
         }
         let mut out = vec![0.0; 6 * 512];
-        let found = detect_peaks_parts(signal, &params, &parts, &mut scratch, &mut out)
-            .expect("runs");
+        let found =
+            detect_peaks_parts(signal, &params, &parts, &mut scratch, &mut out).expect("runs");
         assert!(found <= 512);
         (0..found)
             .map(|i| {

@@ -62,7 +62,11 @@ pub fn local_maxima_and_max(x: &[f64], win: usize, out: &mut [f64]) -> (usize, f
         let at = seg_start + first_argmax(&x[seg_start..seg_end]);
         row_max = if x[at] > row_max { x[at] } else { row_max };
         let best = if x[at] > x[p_at] { at } else { p_at };
-        emit(out, best, (x[best] > x[p_start]) & (x[best] > x[seg_end - 1]));
+        emit(
+            out,
+            best,
+            (x[best] > x[p_start]) & (x[best] > x[seg_end - 1]),
+        );
         p_start = seg_start;
         p_at = at;
         if seg_end == n {
