@@ -65,16 +65,25 @@ export class ScaleParallelPeaks {
     };
   }
 
-  /** Starts the worker and waits until its kernels are instantiated. */
+  /**
+   * Starts the worker and waits until its kernels are instantiated.
+   *
+   * @throws {Error} if the worker cannot start (it is then ended).
+   */
   static async create(): Promise<ScaleParallelPeaks> {
     const worker = new Worker(new URL("./_levels_worker.ts", import.meta.url), {
       type: "module",
     });
     const detector = new ScaleParallelPeaks(worker);
-    await new Promise<void>((resolve, reject) => {
-      detector.pending.set(-1, { resolve: () => resolve(), reject });
-      worker.postMessage({ warm: kernelModule() });
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        detector.pending.set(-1, { resolve: () => resolve(), reject });
+        worker.postMessage({ warm: kernelModule() });
+      });
+    } catch (e) {
+      worker.terminate();
+      throw e;
+    }
     return detector;
   }
 

@@ -216,9 +216,14 @@ async function detectSource(
     if (threads < 2 || signal.length < SCALE_SPLIT_MIN || params.mode !== "massspecwavelet") {
       return detect(signal, params);
     }
-    const detector = await ScaleParallelPeaks.create();
+    // Without a working worker (none allowed, or it failed), one thread gives the same peaks.
+    const detector = await ScaleParallelPeaks.create().catch(() => undefined);
+    if (!detector) return detect(signal, params);
     try {
       return await detector.detect(signal, params);
+    } catch (e) {
+      if (e instanceof RangeError) throw e;
+      return detect(signal, params);
     } finally {
       detector.close();
     }
