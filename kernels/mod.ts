@@ -27,6 +27,7 @@ import {
   encodePeakParams,
   type Peak,
   PEAK_PARAMS_HEADER_LEN,
+  peakLevelCount,
   type PeakMode,
   type PeakParams,
 } from "./peak_params.ts";
@@ -358,7 +359,32 @@ function peakError(code: number, flat: Float64Array): Error {
  * ```
  */
 export function detectPeaks(signal: Float64Array, params: Readonly<PeakParams>): Peak[] {
-  return detectWith(signal, params, undefined);
+  const flat = flatPeakParams("detectPeaks", signal, params);
+  const n = signal.length;
+  const k = kernels();
+  // Sections of the scratch region, in f64 slots: params | signal | output | work space.
+  const p = flat.length;
+  let base = placeParams(flat);
+  const work = glue.peaks_scratch_len(n, base, p);
+  if (work < 0) throw peakError(work, flat);
+  for (;;) {
+    const cap = peakCapacity;
+    const slots = p + n + cap * PEAK_FIELDS + work;
+    const grown = slots * 8 > k.scratchLen;
+    base = scratch(slots * 8);
+    const mem = new Float64Array(k.memory.buffer, base, slots);
+    if (grown) mem.set(flat);
+    mem.set(signal, p);
+    const outPtr = base + (p + n) * 8;
+    const workPtr = outPtr + cap * PEAK_FIELDS * 8;
+    const found = glue.detect_peaks(base + p * 8, n, base, p, workPtr, work, outPtr, cap);
+    if (found < 0) throw peakError(found, flat);
+    if (found > cap) {
+      peakCapacity = Math.max(found, Math.ceil(cap * 1.5));
+      continue;
+    }
+    return readPeaks(outPtr, found);
+  }
 }
 
 /** The flat parameters, after the checks every peak export shares. */
@@ -392,50 +418,6 @@ function placeParams(flat: Float64Array): number {
   const base = scratch(flat.length * 8);
   new Float64Array(kernels().memory.buffer, base, flat.length).set(flat);
   return base;
-}
-
-function detectWith(
-  signal: Float64Array,
-  params: Readonly<PeakParams>,
-  parts: Float64Array | undefined,
-): Peak[] {
-  const flat = flatPeakParams("detectPeaks", signal, params);
-  const n = signal.length;
-  const k = kernels();
-  // Sections of the scratch region, in f64 slots: params | signal | parts | output | work.
-  const p = flat.length;
-  const q = parts?.length ?? 0;
-  let base = placeParams(flat);
-  const work = glue.peaks_scratch_len(n, base, p);
-  if (work < 0) throw peakError(work, flat);
-  for (;;) {
-    const cap = peakCapacity;
-    const slots = p + n + q + cap * PEAK_FIELDS + work;
-    const grown = slots * 8 > k.scratchLen;
-    base = scratch(slots * 8);
-    const mem = new Float64Array(k.memory.buffer, base, slots);
-    if (grown) mem.set(flat);
-    mem.set(signal, p);
-    if (parts) mem.set(parts, p + n);
-    const signalPtr = base + p * 8;
-    const partsPtr = signalPtr + n * 8;
-    const outPtr = partsPtr + q * 8;
-    const workPtr = outPtr + cap * PEAK_FIELDS * 8;
-    let found: number;
-    if (parts) {
-      const begun = glue.peaks_begin(signalPtr, n, base, p, 0, workPtr, work);
-      if (begun < 0) throw peakError(begun, flat);
-      found = glue.peaks_finish(n, base, p, 0, partsPtr, q, workPtr, work, outPtr, cap);
-    } else {
-      found = glue.detect_peaks(signalPtr, n, base, p, workPtr, work, outPtr, cap);
-    }
-    if (found < 0) throw peakError(found, flat);
-    if (found > cap) {
-      peakCapacity = Math.max(found, Math.ceil(cap * 1.5));
-      continue;
-    }
-    return readPeaks(outPtr, found);
-  }
 }
 
 /** The `found` peak records at `outPtr` in linear memory. */
@@ -493,7 +475,7 @@ export class SplitPeakSearch {
    */
   begin(signal: Float64Array, params: Readonly<PeakParams>, to: number): void {
     const flat = flatPeakParams("SplitPeakSearch.begin", signal, params);
-    const levels = params.scales.length + (params.includeRawLevel ? 1 : 0);
+    const levels = peakLevelCount(params);
     if (!(Number.isInteger(to) && to >= 0 && to <= levels)) {
       throw new RangeError(
         `SplitPeakSearch.begin: expected a split level 0..${levels}, found ${to}`,
@@ -631,7 +613,7 @@ export function peakLevelMaxima(
   to: number,
 ): Float64Array {
   const flat = flatPeakParams("peakLevelMaxima", signal, params);
-  const levels = params.scales.length + (params.includeRawLevel ? 1 : 0);
+  const levels = peakLevelCount(params);
   if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= levels)) {
     throw new RangeError(
       `peakLevelMaxima: expected 0 <= from < to <= ${levels} (integers), found ${from}..${to}`,
@@ -698,8 +680,14 @@ export function detectPeaksFromParts(
     throw new TypeError("detectPeaksFromParts: expected the parts as a Float64Array");
   }
   // Empty parts: the signal has no finite sample or is too short (no peaks either way).
-  if (parts.length === 0) return detectWith(signal, params, undefined);
-  return detectWith(signal, params, parts);
+  if (parts.length === 0) return detectPeaks(signal, params);
+  const search = new SplitPeakSearch();
+  try {
+    search.begin(signal, params, 0);
+    return search.finish(parts);
+  } finally {
+    search.free();
+  }
 }
 
 // ---- Spectral similarity (matchms CosineGreedy / ModifiedCosineGreedy) ---------------------
@@ -737,9 +725,22 @@ const COSINE_MAX_LIST = 1 << 20;
 /** Slots of the similarity settings block (kernels/src/lib.rs `COSINE_SETTINGS_SLOTS`). */
 const COSINE_SETTINGS_SLOTS = 8;
 
-/** The settings block of the similarity exports. */
-function settingsBlock(settings: Readonly<KernelMatchSettings>): number[] {
-  return [
+/**
+ * Grows the scratch region to `slots` f64 and writes the sections every similarity
+ * call starts with: settings block | list | query m/z | query weights. Returns the
+ * region's address; the next free slot is `COSINE_SETTINGS_SLOTS + list.length + 2 *
+ * query.mz.length`.
+ */
+function placeQuery(
+  slots: number,
+  settings: Readonly<KernelMatchSettings>,
+  list: Float64Array,
+  query: ScoringSpectrum,
+): number {
+  const base = scratch(slots * 8);
+  const [S, m, q] = [COSINE_SETTINGS_SLOTS, list.length, query.mz.length];
+  const mem = new Float64Array(kernels().memory.buffer, base, S + m + 2 * q);
+  mem.set([
     settings.tolerance,
     settings.modified ? 1 : 0,
     settings.precursorTolerance ?? NaN,
@@ -748,7 +749,11 @@ function settingsBlock(settings: Readonly<KernelMatchSettings>): number[] {
     0,
     0,
     0,
-  ];
+  ]);
+  mem.set(list, S);
+  mem.set(query.mz, S + m);
+  mem.set(query.weight, S + m + q);
+  return base;
 }
 
 /** Candidate pairs the similarity work space holds; grows when a pair needs more. */
@@ -858,13 +863,7 @@ export class SpectralLibrary {
       // Scratch sections (f64 slots): settings | list | query | output | work space.
       const workSlots = Math.ceil((20 * pairs + 4 * COSINE_INDEX_SLOTS + 2 * peaksCap) / 8);
       const S = COSINE_SETTINGS_SLOTS;
-      const slots = S + m + 2 * q + 2 * m + workSlots;
-      const base = scratch(slots * 8);
-      const mem = new Float64Array(k.memory.buffer, base, S + m + 2 * q);
-      mem.set(settingsBlock(settings));
-      mem.set(list, S);
-      mem.set(query.mz, S + m);
-      mem.set(query.weight, S + m + q);
+      const base = placeQuery(S + m + 2 * q + 2 * m + workSlots, settings, list, query);
       const outPtr = base + (S + m + 2 * q) * 8;
       const workPtr = outPtr + 2 * m * 8;
       const done = glue.cosine_scores(
@@ -963,12 +962,7 @@ export class SpectralLibrary {
         2 * peaksCap;
       // Scratch sections (f64 slots): settings | list | query | hits | work space.
       const slots = S + m + 2 * q + 3 * top + Math.ceil(workBytes / 8);
-      const base = scratch(slots * 8);
-      const mem = new Float64Array(k.memory.buffer, base, S + m + 2 * q);
-      mem.set(settingsBlock(settings));
-      mem.set(list, S);
-      mem.set(query.mz, S + m);
-      mem.set(query.weight, S + m + q);
+      const base = placeQuery(slots, settings, list, query);
       const hitsPtr = base + (S + m + 2 * q) * 8;
       const workPtr = hitsPtr + 3 * top * 8;
       const found = glue.cosine_top(

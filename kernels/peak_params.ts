@@ -126,6 +126,19 @@ export function integerScales(from: number, to: number): number[] {
 }
 
 /**
+ * Levels of the CWT: one per scale, plus the raw signal first when `includeRawLevel`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PEAK_PARAMS, peakLevelCount } from "./peak_params.ts";
+ * if (peakLevelCount(DEFAULT_PEAK_PARAMS) !== 26) throw new Error("unexpected");
+ * ```
+ */
+export function peakLevelCount(params: Readonly<PeakParams>): number {
+  return params.scales.length + (params.includeRawLevel ? 1 : 0);
+}
+
+/**
  * MassSpecWavelet `peakDetectionCWT` defaults (SNR.Th 3, ridgeLength 24, gapTh 3,
  * peakScaleRange 5, amp.Th 0.01, minNoiseLevel amp.Th/SNR.Th, nearbyPeak, winSize.noise 500).
  *

@@ -9,7 +9,7 @@
  * @module
  */
 import { detectPeaks, kernelModule, peakSplitLevel, SplitPeakSearch } from "./mod.ts";
-import type { Peak, PeakParams } from "./peak_params.ts";
+import { type Peak, peakLevelCount, type PeakParams } from "./peak_params.ts";
 
 /** A worker's reply: the part, or why it failed. */
 interface LevelsReply {
@@ -103,7 +103,7 @@ export class ScaleParallelPeaks {
   private async search(signal: Float64Array, params: Readonly<PeakParams>): Promise<Peak[]> {
     if (this.broken) throw this.broken;
     const n = signal.length;
-    const levels = params.scales.length + (params.includeRawLevel ? 1 : 0);
+    const levels = peakLevelCount(params);
     const split = params.mode === "massspecwavelet" && signal instanceof Float64Array
       ? peakSplitLevel(n, params)
       : levels;

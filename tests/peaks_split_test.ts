@@ -14,14 +14,13 @@ import {
 } from "../kernels/mod.ts";
 import { ScaleParallelPeaks } from "../kernels/peaks_parallel.ts";
 import { DEFAULT_PEAK_PARAMS, integerScales, type PeakParams } from "../kernels/peak_reference.ts";
+import { peakLevelCount } from "../kernels/peak_params.ts";
 import { synthSpectrum } from "../bench/peaks_synth.ts";
 import { exampleMS } from "./_example_ms.ts";
 
-const levelsOf = (p: Readonly<PeakParams>) => p.scales.length + (p.includeRawLevel ? 1 : 0);
-
 /** Parts for levels cut at `cuts`, concatenated. */
 function partsAt(x: Float64Array, params: Readonly<PeakParams>, cuts: number[]): Float64Array {
-  const bounds = [0, ...cuts, levelsOf(params)];
+  const bounds = [0, ...cuts, peakLevelCount(params)];
   const pieces = bounds.slice(1).map((to, i) => peakLevelMaxima(x, params, bounds[i], to));
   const all = new Float64Array(pieces.reduce((s, p) => s + p.length, 0));
   let at = 0;
@@ -62,7 +61,7 @@ Deno.test("parts at every split give detectPeaks' peaks", () => {
   for (const [label, x] of signals()) {
     for (const [name, params] of PARAMS) {
       const whole = detectPeaks(x, params);
-      const levels = levelsOf(params);
+      const levels = peakLevelCount(params);
       for (let cut = 1; cut < levels; cut += 3) {
         assert.deepEqual(
           detectPeaksFromParts(x, params, partsAt(x, params, [cut])),
@@ -94,7 +93,10 @@ Deno.test("exampleMS split over two threads equals one thread", async () => {
   try {
     for (const [name, params] of PARAMS) {
       const split = peakSplitLevel(x.length, params);
-      assert.ok(split > 1 && split < levelsOf(params), `${name}: split ${split} shares the levels`);
+      assert.ok(
+        split > 1 && split < peakLevelCount(params),
+        `${name}: split ${split} shares the levels`,
+      );
       const whole = detectPeaks(x, params);
       assert.ok(whole.length > 20, `${name}: ${whole.length} peaks`);
       // Concurrent searches queue on the detector and each gets its own answer.

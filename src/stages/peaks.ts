@@ -10,6 +10,7 @@ import { ConfigError, UnsupportedError } from "../model/errors.ts";
 import {
   DEFAULT_PEAK_PARAMS,
   integerScales,
+  peakLevelCount,
   type PeakParams,
   SCIPY_PRESET,
 } from "../../kernels/peak_params.ts";
@@ -47,8 +48,7 @@ const MAX_SIGNAL = 1 << 26;
  * 1.2 kB per sample with the 25 default scales) and slack.
  */
 function inMemoryBytesPerSample(params: PeakParams): number {
-  const levels = params.scales.length + (params.includeRawLevel ? 1 : 0);
-  return 16 + 48 * (levels + 4);
+  return 16 + 48 * (peakLevelCount(params) + 4);
 }
 
 /** Per-row peaks of an N-D array in report.json (see docs/report.md, "Peaks"). */
