@@ -454,47 +454,14 @@ pub fn cosine_scores(
             slice_mut::<f64>(out_ptr, 2 * list_len),
         )
     };
-    let bins = cosine::MAX_INDEX_BINS + 2;
-    // SAFETY: as above; the work space's sections follow each other without overlap.
-    let (value, i1, i2, order, starts, used1, used2) = unsafe {
-        let base = scratch_ptr;
-        let u32s = base + 8 * pairs_cap;
-        let table = u32s + 12 * pairs_cap;
-        let flags = table + 4 * bins;
-        (
-            slice_mut::<f64>(base, pairs_cap),
-            slice_mut::<u32>(u32s, pairs_cap),
-            slice_mut::<u32>(u32s + 4 * pairs_cap, pairs_cap),
-            slice_mut::<u32>(u32s + 8 * pairs_cap, pairs_cap),
-            slice_mut::<u32>(table, bins),
-            slice_mut::<u8>(flags, peaks_cap),
-            slice_mut::<u8>(flags + peaks_cap, peaks_cap),
-        )
-    };
+    // SAFETY: the work space is the region described above, f64-aligned (checked).
+    let (mut scratch, starts) = unsafe { pair_work(scratch_ptr, pairs_cap, peaks_cap) };
     let library = library_of(lib, lib_peaks, lib_count);
-    if library.check().is_err() || list.iter().any(|&k| !(k >= 0.0 && k < lib_count as f64)) {
+    if !holds_together(&library, list) {
         return -1.0;
     }
-    let q = cosine::Spectrum {
-        mz: &query[..query_peaks],
-        weight: &query[query_peaks..],
-        norm: query_norm,
-        precursor: query_precursor,
-    };
-    let match_settings = cosine::MatchSettings {
-        tolerance: settings[0],
-        modified: settings[1] != 0.0,
-        precursor_tolerance: settings[2],
-        precursor_ppm: settings[3] != 0.0,
-    };
-    let mut scratch = cosine::PairScratch {
-        value,
-        i1,
-        i2,
-        order,
-        used1,
-        used2,
-    };
+    let q = query_of(query, query_norm, query_precursor);
+    let match_settings = match_settings_of(settings);
     let (score, matched) = out.split_at_mut(list_len);
     let result = cosine::score_list(
         &library,
@@ -510,12 +477,7 @@ pub fn cosine_scores(
     match result {
         Ok(done) => done as f64,
         Err((done, e)) => {
-            let (pairs, peaks) = match e {
-                cosine::PairError::TooManyPairs(p) => (p, peaks_cap),
-                cosine::PairError::TooManyPeaks(p) => (pairs_cap, p),
-            };
-            settings[4] = pairs as f64;
-            settings[5] = peaks as f64;
+            note_needs(settings, e, pairs_cap, peaks_cap);
             done as f64
         }
     }
@@ -573,6 +535,72 @@ fn library_of(lib: &[f64], lib_peaks: usize, lib_count: usize) -> cosine::Librar
     }
 }
 
+/// Whether the library region holds together and every list entry indexes it.
+fn holds_together(library: &cosine::Library, list: &[f64]) -> bool {
+    let count = library.len() as f64;
+    library.check().is_ok() && list.iter().all(|&k| k >= 0.0 && k < count)
+}
+
+/// The query region (`mz | weight`, equal halves) as a spectrum.
+fn query_of(query: &[f64], norm: f64, precursor: f64) -> cosine::Spectrum<'_> {
+    let (mz, weight) = query.split_at(query.len() / 2);
+    cosine::Spectrum {
+        mz,
+        weight,
+        norm,
+        precursor,
+    }
+}
+
+/// The settings block's first four slots (see [`COSINE_SETTINGS_SLOTS`]).
+fn match_settings_of(settings: &[f64]) -> cosine::MatchSettings {
+    cosine::MatchSettings {
+        tolerance: settings[0],
+        modified: settings[1] != 0.0,
+        precursor_tolerance: settings[2],
+        precursor_ppm: settings[3] != 0.0,
+    }
+}
+
+/// Writes what a pair that did not fit needs to settings slots 4 (pairs) and 5 (peaks).
+fn note_needs(settings: &mut [f64], e: cosine::PairError, pairs_cap: usize, peaks_cap: usize) {
+    let (pairs, peaks) = match e {
+        cosine::PairError::TooManyPairs(p) => (p, peaks_cap),
+        cosine::PairError::TooManyPeaks(p) => (pairs_cap, p),
+    };
+    settings[4] = pairs as f64;
+    settings[5] = peaks as f64;
+}
+
+/// The pair work space at `at`, in order: `pairs_cap` f64 values, three `pairs_cap`
+/// u32 arrays (pair indices and order), the query's m/z index (`MAX_INDEX_BINS + 2`
+/// u32) and two `peaks_cap` byte flag arrays; the index is returned beside.
+///
+/// # Safety
+/// `20 * pairs_cap + 4 * (MAX_INDEX_BINS + 2) + 2 * peaks_cap` bytes at `at`, f64-aligned,
+/// that nothing else touches while the slices live.
+unsafe fn pair_work<'a>(
+    at: usize,
+    pairs_cap: usize,
+    peaks_cap: usize,
+) -> (cosine::PairScratch<'a>, &'a mut [u32]) {
+    let bins = cosine::MAX_INDEX_BINS + 2;
+    let u32s = at + 8 * pairs_cap;
+    let table = u32s + 12 * pairs_cap;
+    let flags = table + 4 * bins;
+    (
+        cosine::PairScratch {
+            value: slice_mut::<f64>(at, pairs_cap),
+            i1: slice_mut::<u32>(u32s, pairs_cap),
+            i2: slice_mut::<u32>(u32s + 4 * pairs_cap, pairs_cap),
+            order: slice_mut::<u32>(u32s + 8 * pairs_cap, pairs_cap),
+            used1: slice_mut::<u8>(flags, peaks_cap),
+            used2: slice_mut::<u8>(flags + peaks_cap, peaks_cap),
+        },
+        slice_mut::<u32>(table, bins),
+    )
+}
+
 /// The `top` best library spectra of the list for one query, with at least
 /// `min_matched` matched peaks (see `cosine::top_hits`): pairs whose binned bound
 /// cannot reach the `top`-th score are not scored. Regions as in [`cosine_scores`],
@@ -616,7 +644,6 @@ pub fn cosine_top(
     {
         return -3.0;
     }
-    let bins = cosine::MAX_INDEX_BINS + 2;
     // SAFETY: kernels/mod.ts lays every region out disjoint, f64-aligned (checked above)
     // and of the lengths given (the work space's sections follow each other in the order
     // documented above), and touches none of them until this call returns.
@@ -630,53 +657,21 @@ pub fn cosine_top(
             slice_mut::<f64>(hits_ptr, 3 * top),
         )
     };
-    // SAFETY: as above.
-    let (spread, keys, value, i1, i2, order, starts, used1, used2) = unsafe {
-        let mut at = scratch_ptr;
-        let mut next = |bytes: usize| {
-            let here = at;
-            at += bytes;
-            here
-        };
-        let spread = slice_mut::<f64>(next(8 * cosine::MAX_BOUND_BINS), cosine::MAX_BOUND_BINS);
-        let keys = slice_mut::<u64>(next(8 * list_len), list_len);
-        let value = slice_mut::<f64>(next(8 * pairs_cap), pairs_cap);
-        let i1 = slice_mut::<u32>(next(4 * pairs_cap), pairs_cap);
-        let i2 = slice_mut::<u32>(next(4 * pairs_cap), pairs_cap);
-        let order = slice_mut::<u32>(next(4 * pairs_cap), pairs_cap);
-        let starts = slice_mut::<u32>(next(4 * bins), bins);
-        let used1 = slice_mut::<u8>(next(peaks_cap), peaks_cap);
-        let used2 = slice_mut::<u8>(next(peaks_cap), peaks_cap);
-        (spread, keys, value, i1, i2, order, starts, used1, used2)
+    // SAFETY: as above: the bound's spread, the keys, then the pair work space.
+    let (spread, keys, (mut pair_scratch, starts)) = unsafe {
+        let keys_at = scratch_ptr + 8 * cosine::MAX_BOUND_BINS;
+        (
+            slice_mut::<f64>(scratch_ptr, cosine::MAX_BOUND_BINS),
+            slice_mut::<u64>(keys_at, list_len),
+            pair_work(keys_at + 8 * list_len, pairs_cap, peaks_cap),
+        )
     };
     let library = library_of(lib, lib_peaks, lib_count);
-    let too_long = list_len > 1 << cosine::KEY_POSITION_BITS;
-    if too_long
-        || library.check().is_err()
-        || list.iter().any(|&k| !(k >= 0.0 && k < lib_count as f64))
-    {
+    if list_len > 1 << cosine::KEY_POSITION_BITS || !holds_together(&library, list) {
         return -1.0;
     }
-    let q = cosine::Spectrum {
-        mz: &query[..query_peaks],
-        weight: &query[query_peaks..],
-        norm: query_norm,
-        precursor: query_precursor,
-    };
-    let match_settings = cosine::MatchSettings {
-        tolerance: settings[0],
-        modified: settings[1] != 0.0,
-        precursor_tolerance: settings[2],
-        precursor_ppm: settings[3] != 0.0,
-    };
-    let mut pair_scratch = cosine::PairScratch {
-        value,
-        i1,
-        i2,
-        order,
-        used1,
-        used2,
-    };
+    let q = query_of(query, query_norm, query_precursor);
+    let match_settings = match_settings_of(settings);
     let mut top_scratch = cosine::TopScratch { keys, spread };
     match cosine::top_hits(
         &library,
@@ -698,12 +693,7 @@ pub fn cosine_top(
             found.found as f64
         }
         Err(e) => {
-            let (pairs, peaks) = match e {
-                cosine::PairError::TooManyPairs(p) => (p, peaks_cap),
-                cosine::PairError::TooManyPeaks(p) => (pairs_cap, p),
-            };
-            settings[4] = pairs as f64;
-            settings[5] = peaks as f64;
+            note_needs(settings, e, pairs_cap, peaks_cap);
             -2.0
         }
     }
