@@ -21,6 +21,7 @@
  */
 import { testData } from "../tests/_data.ts";
 import { readMzml } from "../src/ms/mzml.ts";
+import { median } from "./peers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DIR = `${ROOT}data/bench/ms`;
@@ -60,8 +61,6 @@ export interface MsMemoryRecord {
   oomKills: number;
   exitCode: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function venv(name: string): Promise<string> {
   const r = await new Deno.Command("bash", {

@@ -27,7 +27,7 @@ import {
   SCIPY_PRESET,
 } from "../kernels/peak_reference.ts";
 import { heightsForSnr, scorePeaks, synthSpectrum } from "./peaks_synth.ts";
-import { venvPython } from "./peers.ts";
+import { median, venvPython } from "./peers.ts";
 
 const EXAMPLE_MS = new URL("../tests/data/exampleMS/exampleMS.csv", import.meta.url);
 const SCIPY_SCRIPT = new URL("./peers/peaks_scipy.py", import.meta.url);
@@ -110,12 +110,6 @@ export interface PeakBenchOptions {
   peerRuns?: number;
   /** Progress and skip reasons (default: stderr). */
   log?: (line: string) => void;
-}
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Relative spread of timings: (slowest - fastest) / median. */
