@@ -943,9 +943,15 @@ pub fn detect_peaks(
     scratch: &mut [f64],
     out: &mut [f64],
 ) -> Result<usize, PeakError> {
+    let n = signal.len();
+    if n < 3 {
+        return Ok(0);
+    }
+    // One layout for both halves (it is planned, not free).
+    let layout = Layout::new(n, params);
     let levels = params.levels();
-    begin_search(signal, params, levels, scratch)?;
-    finish_search(signal.len(), params, levels, &[], scratch, out)
+    begin_in(signal, params, &layout, levels, scratch)?;
+    finish_in(params, &layout, levels, &[], scratch, out)
 }
 
 /// [`detect_peaks`] with every level taken from `parts`: parts written by
@@ -977,20 +983,37 @@ pub fn begin_search(
     scratch: &mut [f64],
 ) -> Result<(), PeakError> {
     let n = signal.len();
-    let needed = scratch_len(n, params);
-    if scratch.len() < needed {
-        return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
+    if n < 3 {
+        return check_split(params, to);
     }
+    begin_in(signal, params, &Layout::new(n, params), to, scratch)
+}
+
+/// `to` within the parameters' levels.
+fn check_split(params: &PeakParams, to: usize) -> Result<(), PeakError> {
     if to > params.levels() {
         return Err(PeakError::Part(
             0,
             "a split level within the parameters' levels",
         ));
     }
-    if n < 3 {
-        return Ok(());
+    Ok(())
+}
+
+/// [`begin_search`] on a signal of at least 3 samples, with its layout.
+fn begin_in(
+    signal: &[f64],
+    params: &PeakParams,
+    layout: &Layout,
+    to: usize,
+    scratch: &mut [f64],
+) -> Result<(), PeakError> {
+    let n = signal.len();
+    let needed = layout.total();
+    if scratch.len() < needed {
+        return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
     }
-    let layout = Layout::new(n, params);
+    check_split(params, to)?;
     let mut buf: &mut [f64] = scratch;
     let state = take(&mut buf, STATE_LEN);
     let prep = match prepare(signal, params, &layout, &mut buf) {
@@ -1030,14 +1053,26 @@ pub fn finish_search(
     scratch: &mut [f64],
     out: &mut [f64],
 ) -> Result<usize, PeakError> {
-    let needed = scratch_len(n, params);
-    if scratch.len() < needed {
-        return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
-    }
     if n < 3 {
         return Ok(0);
     }
-    let layout = Layout::new(n, params);
+    finish_in(params, &Layout::new(n, params), to, parts, scratch, out)
+}
+
+/// [`finish_search`] on a signal of at least 3 samples, with its layout.
+fn finish_in(
+    params: &PeakParams,
+    layout: &Layout,
+    to: usize,
+    parts: &[f64],
+    scratch: &mut [f64],
+    out: &mut [f64],
+) -> Result<usize, PeakError> {
+    let n = layout.n;
+    let needed = layout.total();
+    if scratch.len() < needed {
+        return Err(PeakError::ScratchTooSmall(scratch.len(), needed));
+    }
     let levels = layout.levels;
     let raw = params.raw_offset();
     let scales = params.scales;
