@@ -172,14 +172,20 @@ Deno.test("negative weights and bad lists: scored pair by pair, or refused", () 
     intensity: spectra[3].intensity.map((v, k) => (k === 0 ? -v : v)),
   };
   const library = [...spectra.slice(0, 20), { ...odd, index: 20 }];
-  const fast = matchSpectra(library, spectra.slice(20), { score: "cosine", top: 3, minMatched: 1 });
-  const all = matchSpectra(library, spectra.slice(20), {
+  // Queries with and without a negative weight, and the spectra it came from.
+  const queries = [...spectra.slice(20), odd, spectra[3]];
+  const fast = matchSpectra(library, queries, { score: "cosine", top: 3, minMatched: 1 });
+  const all = matchSpectra(library, queries, {
     score: "cosine",
     top: 3,
     minMatched: 1,
     exhaustive: true,
   });
   assert.deepEqual(fast, all);
+  // The kernel scores every pair of a query the bound does not cover.
+  const counts = { pairs: 0, scored: 0 };
+  matchSpectra(library, [odd], { score: "cosine", top: 1, minMatched: 1 }, counts);
+  assert.equal(counts.scored, library.length);
   const kernel = new SpectralLibrary(library.map((s) => prepareSpectrum(s)) as PreparedSpectrum[]);
   try {
     assert.throws(

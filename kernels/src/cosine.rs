@@ -360,7 +360,9 @@ fn bin_of(mz: f64, width: f64) -> usize {
 }
 
 /// Per library peak `p` (of `n`), its bin `units[p]` and its `weight / norm`
-/// `units[n + p]` (0 for a spectrum whose norm is 0). Returns the highest bin.
+/// `units[n + p]` (0 for a spectrum whose norm is 0; NaN for every peak of a spectrum
+/// with a negative or non-finite weight, which the bound does not cover, so that its
+/// pairs are always scored). Returns the highest bin.
 pub fn library_units(library: &Library, width: f64, units: &mut [f64]) -> usize {
     let n = library.mz.len();
     let mut top = 0;
@@ -368,14 +370,27 @@ pub fn library_units(library: &Library, width: f64, units: &mut [f64]) -> usize 
     for k in 0..library.len() {
         let s = library.get(k);
         let from = library.offsets[k] as usize;
+        let covered = bounded_weights(s.weight);
         for (i, (&mz, &w)) in s.mz.iter().zip(s.weight.iter()).enumerate() {
             let b = bin_of(mz, width);
             top = top.max(b);
             bins[from + i] = b as f64;
-            unit[from + i] = if s.norm > 0.0 { w / s.norm } else { 0.0 };
+            unit[from + i] = if !covered {
+                f64::NAN
+            } else if s.norm > 0.0 {
+                w / s.norm
+            } else {
+                0.0
+            };
         }
     }
     top
+}
+
+/// Whether the bound covers these weights: all finite and non-negative (a product of
+/// two negative weights would be a positive pair the bound does not see).
+fn bounded_weights(weight: &[f64]) -> bool {
+    weight.iter().all(|&w| w >= 0.0 && w.is_finite())
 }
 
 /// The query spread over the grid: `spread[b]` is the sum of `weight / norm` of the
@@ -535,20 +550,26 @@ pub fn top_hits(
 ) -> Result<TopHits, PairError> {
     let m = list.len();
     let spread = Spread::build(query, width, top_bin, t.spread);
+    // A query the bound does not cover has every candidate scored (NaN sorts first).
+    let query_covered = bounded_weights(query.weight);
     for p in 0..m {
         let k = list[p] as usize;
         let a = library.get(k);
         t.keys[p] = if is_candidate(&a, query, settings) {
             let shift = a.precursor - query.precursor;
             let shifted = settings.modified && shift.abs() > settings.tolerance;
-            let bound = cosine_bound(
-                library,
-                units,
-                k,
-                &spread,
-                if shifted { Some(shift) } else { None },
-                width,
-            );
+            let bound = if query_covered {
+                cosine_bound(
+                    library,
+                    units,
+                    k,
+                    &spread,
+                    if shifted { Some(shift) } else { None },
+                    width,
+                )
+            } else {
+                f64::NAN
+            };
             bound_key(bound, p)
         } else {
             0

@@ -253,8 +253,8 @@ export interface MatchCounts {
  * window (matchms `PrecursorMzMatch`). Scores come from the WASM similarity kernel
  * (equal to {@linkcode PairScorer}'s). By default a pair whose binned upper bound
  * cannot reach a query's `top`-th score is not scored (the hits are the same);
- * `exhaustive` scores every pair, as does a spectrum with a negative or non-finite
- * peak weight (the bound assumes none). `counts`, when given, receives the pair counts.
+ * `exhaustive` scores every pair (the kernel itself scores every pair of a spectrum
+ * with a negative or non-finite weight, which the bound does not cover). `counts`, when given, receives the pair counts.
  *
  * @example
  * ```ts
@@ -290,11 +290,7 @@ export function matchSpectra(
     precursorTolerance: o.precursorTolerance,
     precursorPpm: o.precursorPpm,
   };
-  const prepared = library.map((l) => prepareSpectrum(l, o));
-  // The bound holds for non-negative weights; anything else is scored pair by pair.
-  const bounded = (p: PreparedSpectrum) => p.weight.every((w) => w >= 0 && w < Infinity);
-  const exhaustive = o.exhaustive || !prepared.every(bounded);
-  const kernel = new SpectralLibrary(prepared);
+  const kernel = new SpectralLibrary(library.map((l) => prepareSpectrum(l, o)));
   const tally = counts ?? { pairs: 0, scored: 0 };
   const hitOf = (k: number, score: number, matched: number) => ({
     index: library[k].index,
@@ -306,7 +302,7 @@ export function matchSpectra(
     return queries.map((query) => {
       const q = prepareSpectrum(query, o);
       tally.pairs += library.length;
-      if (!exhaustive && bounded(q)) {
+      if (!o.exhaustive) {
         const { hits, scored } = kernel.top(q, settings, o.top, o.minMatched);
         tally.scored += scored;
         return {
